@@ -1,0 +1,43 @@
+#pragma once
+// A value that must never be printed: client secrets, tokens, AWS keys.
+// It has no implicit conversion to string and formats as "<redacted>" through fmt/spdlog,
+// so a secret cannot reach a log or an error message by accident; reading it takes
+// an explicit reveal() at the one place that puts it on the wire.
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+
+namespace grm {
+
+class secret final {
+ public:
+  secret() = default;
+  explicit secret(std::string value) : value_(std::move(value)) {}
+  secret(const secret&) = default;
+  secret& operator=(const secret&) = default;
+  secret(secret&&) noexcept = default;
+  secret& operator=(secret&&) noexcept = default;
+  ~secret() { scrub(); }
+
+  std::string_view reveal() const noexcept { return value_; }
+  bool empty() const noexcept { return value_.empty(); }
+  friend bool operator==(const secret& a, const secret& b) noexcept { return a.value_ == b.value_; }
+
+ private:
+  void scrub() noexcept {
+    volatile char* p = value_.data();
+    for (std::size_t i = 0; i < value_.size(); ++i) p[i] = 0;
+  }
+  std::string value_;
+};
+
+}  // namespace grm
+
+template <>
+struct fmt::formatter<grm::secret> : fmt::formatter<std::string_view> {
+  template <typename Ctx>
+  auto format(const grm::secret&, Ctx& ctx) const {
+    return fmt::formatter<std::string_view>::format("<redacted>", ctx);
+  }
+};

@@ -1,0 +1,96 @@
+#include "pipeline/track.hpp"
+
+#include <gtest/gtest.h>
+
+namespace grm::pipeline {
+namespace {
+
+conversation_snapshot snap(const std::string& id, std::vector<std::pair<std::string, bool>> parts,
+                           std::string wrapup = {}, bool wrapup_required = false) {
+  conversation_snapshot s;
+  s.conversation_id = id;
+  std::uint64_t sig = 7;
+  for (auto& [pid, disc] : parts) {
+    participant_state p;
+    p.id = pid;
+    p.disconnected = disc;
+    p.wrapup_required = wrapup_required;
+    sig = sig * 31 + std::hash<std::string>{}(pid) + (disc ? 1 : 0);
+    s.participants.push_back(p);
+  }
+  if (!wrapup.empty()) {
+    s.participants.back().wrapup_code = wrapup;
+    sig += std::hash<std::string>{}(wrapup);
+  }
+  s.signature = sig;
+  return s;
+}
+
+std::vector<lifecycle> kinds(const std::vector<lifecycle_event>& v) {
+  std::vector<lifecycle> out;
+  for (auto& e : v) out.push_back(kind_of(e));
+  return out;
+}
+
+TEST(Tracker, FirstSightIsStartChangeIsUpdateDisconnectIsEndWrapupIsWrapup) {
+  conversation_tracker t;
+  std::vector<lifecycle_event> out;
+  t.apply(snap("c", {{"a", false}}, {}, true), out);
+  t.apply(snap("c", {{"a", false}, {"b", false}}, {}, true), out);
+  t.apply(snap("c", {{"a", true}, {"b", true}}, {}, true), out);
+  t.apply(snap("c", {{"a", true}, {"b", true}}, "Resolved", true), out);
+  EXPECT_EQ(kinds(out), (std::vector<lifecycle>{lifecycle::start, lifecycle::update,
+                                                lifecycle::end, lifecycle::wrapup}));
+  EXPECT_EQ(t.active_count(), 0u);
+}
+
+TEST(Tracker, IdenticalSnapshotsEmitNothing) {
+  conversation_tracker t;
+  std::vector<lifecycle_event> out;
+  auto s = snap("c", {{"a", false}});
+  t.apply(s, out);
+  t.apply(s, out);
+  t.apply(s, out);
+  EXPECT_EQ(kinds(out), std::vector<lifecycle>{lifecycle::start});
+}
+
+TEST(Tracker, LateSnapshotOfAnEndedConversationDoesNotRestartIt) {
+  conversation_tracker t;
+  std::vector<lifecycle_event> out;
+  t.apply(snap("c", {{"a", false}}), out);
+  t.apply(snap("c", {{"a", true}}), out);
+  out.clear();
+  t.apply(snap("c", {{"a", true}}), out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Tracker, EndedConversationWaitingForWrapupStaysActiveForReconciliation) {
+  conversation_tracker t;
+  std::vector<lifecycle_event> out;
+  t.apply(snap("c", {{"a", false}}, {}, true), out);
+  t.apply(snap("c", {{"a", true}}, {}, true), out);
+  EXPECT_EQ(t.active_ids(), std::vector<std::string>{"c"});
+}
+
+TEST(Tracker, MemoryIsBoundedByEvictingTheLeastRecentlySeen) {
+  conversation_tracker t({.max_active = 3, .max_recently_ended = 3});
+  std::vector<lifecycle_event> out;
+  for (int i = 0; i < 10; ++i) t.apply(snap("c" + std::to_string(i), {{"a", false}}), out);
+  EXPECT_EQ(t.active_count(), 3u);
+  EXPECT_EQ(t.evicted_count(), 7u);
+}
+
+TEST(Tracker, ObserveDropsARepeatedEndOrWrapup) {
+  conversation_tracker t;
+  conversation_end end;
+  end.conversation_id = "c";
+  conversation_wrapup wrap;
+  wrap.conversation_id = "c";
+  EXPECT_TRUE(t.observe(end));
+  EXPECT_FALSE(t.observe(end));
+  EXPECT_TRUE(t.observe(wrap));
+  EXPECT_FALSE(t.observe(wrap));
+}
+
+}  // namespace
+}  // namespace grm::pipeline
