@@ -1,0 +1,70 @@
+#pragma once
+// Calls to the Genesys Cloud Platform API (https://api.{domain}/api/v2/...) with the bearer
+// token, the shared retry policy, one token refresh on 401, and errors that name what is missing.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "genesys/oauth.hpp"
+#include "net/http.hpp"
+#include "net/retry.hpp"
+
+namespace grm::genesys {
+
+// The API error body (ErrorBody: message, code, status, messageParams, ...), flattened.
+struct api_error {
+  std::string code;
+  std::string message;
+};
+api_error parse_api_error(const std::string& body);
+
+class api_client final {
+ public:
+  api_client(net::http_client& http, token_provider& tokens, std::string api_base,
+             net::retry_policy policy);
+
+  // Returns the response of the last attempt for any status except 401/403 after a refresh,
+  // which throw relay_error(auth) naming the permission and the OAuth client.
+  boost::asio::awaitable<net::http_response> call(std::string method, std::string path,
+                                                  std::string body = {});
+
+  const std::string& api_base() const noexcept { return api_base_; }
+  net::http_client& http() noexcept { return http_; }
+
+ private:
+  net::http_client& http_;
+  token_provider& tokens_;
+  std::string api_base_;
+  net::retry_policy policy_;
+};
+
+// --- Notifications API --------------------------------------------------------------------
+
+struct channel {
+  std::string id;
+  std::string connect_uri;
+  std::string expires;  // ISO-8601 as the API sent it
+};
+
+struct topic_result {
+  std::string id;
+  bool permitted = true;
+  std::string rejection_reason;
+};
+
+boost::asio::awaitable<channel> create_channel(api_client& api);
+// PUT (replace) the channel's subscriptions; rejected topics come back with their reason.
+boost::asio::awaitable<std::vector<topic_result>> subscribe(api_client& api,
+                                                             const std::string& channel_id,
+                                                             const std::vector<std::string>& topics);
+boost::asio::awaitable<bool> channel_exists(api_client& api, const std::string& channel_id);
+
+// --- Conversations -------------------------------------------------------------------------
+
+// GET /api/v2/conversations/{id}: the JSON body, or nullopt when the conversation is not found.
+boost::asio::awaitable<std::optional<std::string>> get_conversation(api_client& api,
+                                                                    const std::string& id);
+
+}  // namespace grm::genesys
