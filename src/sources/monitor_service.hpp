@@ -1,0 +1,62 @@
+#pragma once
+// The real-time conversation monitor: authenticates, runs the configured transports
+// (Notifications WebSocket and/or the tutorial's SSE stream) into one pipeline, and routes typed
+// lifecycle events to the router's handlers until stop() or a fatal error.
+// Threading: everything runs on the executor given; call stop() on that executor.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "genesys/oauth.hpp"
+#include "net/http.hpp"
+#include "pipeline/monitor_pipeline.hpp"
+#include "sources/event_stream_sse/sse_source.hpp"
+#include "sources/notifications_ws/ws_source.hpp"
+#include "sources/source_context.hpp"
+
+namespace grm::sources {
+
+struct monitor_settings {
+  std::string api_base;    // https://api.{domain}
+  std::string login_base;  // https://login.{domain}
+  genesys::client_credentials credentials;
+  net::http_client_options http;
+  net::retry_policy api_retry{.max_attempts = 4, .base = std::chrono::milliseconds{500},
+                              .cap = std::chrono::milliseconds{30'000}};
+  reconnect_policy reconnect;
+  bool use_notifications = true;
+  bool use_sse = false;
+  ws_source_options notifications;
+  sse_source_options sse;
+  pipeline::event_filter filter;
+  std::size_t max_payload_bytes = pipeline::event_decoder::default_max_payload_bytes;
+  pipeline::tracker_limits tracker;
+};
+
+class monitor_service final {
+ public:
+  monitor_service(boost::asio::any_io_executor executor, monitor_settings settings,
+                  pipeline::event_router& router,
+                  std::function<void(severity, std::string_view)> log,
+                  std::function<void(const pipeline::stream_error&)> on_stream_error);
+  ~monitor_service();
+
+  // Runs until stop(); rethrows the first fatal relay_error of any transport.
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  const pipeline::pipeline_counters& counters() const;
+  const source_stats& stats() const;
+  std::size_t tracked_conversations() const;
+  std::size_t conversations_seen() const;
+  std::size_t token_refreshes() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace grm::sources

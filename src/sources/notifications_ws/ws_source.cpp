@@ -1,0 +1,228 @@
+#include "sources/notifications_ws/ws_source.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include <memory>
+#include <random>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "net/websocket.hpp"
+
+namespace grm::sources {
+
+namespace asio = boost::asio;
+using namespace std::chrono;
+using namespace asio::experimental::awaitable_operators;
+
+std::vector<std::vector<std::string>> split_topics(const std::vector<std::string>& topics,
+                                                   std::size_t per_channel) {
+  std::vector<std::vector<std::string>> groups;
+  if (per_channel == 0) per_channel = 1;
+  for (std::size_t i = 0; i < topics.size(); i += per_channel)
+    groups.emplace_back(topics.begin() + static_cast<std::ptrdiff_t>(i),
+                        topics.begin() + static_cast<std::ptrdiff_t>(std::min(topics.size(), i + per_channel)));
+  return groups;
+}
+
+namespace {
+
+bool is_fatal(error_kind k) {
+  return k == error_kind::auth || k == error_kind::client || k == error_kind::config ||
+         k == error_kind::invalid_payload;
+}
+
+struct live_channel {
+  genesys::channel info;
+  std::unique_ptr<net::websocket_connection> socket;
+  std::optional<sys_ms> expires;
+};
+
+class lane final {
+ public:
+  lane(source_context ctx, ws_source_options opt, std::vector<std::string> topics, std::size_t index)
+      : ctx_(std::move(ctx)), opt_(std::move(opt)), topics_(std::move(topics)),
+        name_("channel lane " + std::to_string(index)) {}
+
+  asio::awaitable<void> run() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    int failures = 0;
+    bool reconcile_due = false;
+    while (!ctx_.shutdown.requested()) {
+      std::string reason;
+      try {
+        if (!current_) current_ = co_await reopen();
+        if (reconcile_due) {
+          co_await reconcile();
+          reconcile_due = false;
+        }
+        failures = 0;
+        co_await read_current();
+        reason = "socket closed";
+      } catch (const relay_error& e) {
+        if (is_fatal(e.kind())) throw;
+        if (ctx_.shutdown.requested()) break;
+        reason = e.what();
+      }
+      if (ctx_.shutdown.requested()) break;
+      // An unplanned drop: events meanwhile are lost (the API has no replay), so re-read state.
+      if (current_) last_channel_ = current_->info;
+      current_.reset();
+      reconcile_due = true;
+      ++failures;
+      ++ctx_.stats.reconnects;
+      if (ctx_.reconnect.max_retries > 0 && failures > ctx_.reconnect.max_retries)
+        throw relay_error(error_kind::network, name_ + ": gave up after " +
+                                                   std::to_string(ctx_.reconnect.max_retries) +
+                                                   " reconnect attempts; last error: " + reason);
+      auto delay = net::backoff_delay(ctx_.reconnect.backoff, failures, rng);
+      ctx_.log(severity::warn, name_ + ": " + reason + "; reconnecting in " +
+                                   std::to_string(delay.count()) + " ms");
+      co_await ctx_.shutdown.sleep(delay);
+    }
+    if (current_) co_await current_->socket->close();
+  }
+
+ private:
+  asio::awaitable<live_channel> open_new() {
+    live_channel c;
+    c.info = co_await genesys::create_channel(ctx_.api);
+    auto results = co_await genesys::subscribe(ctx_.api, c.info.id, topics_);
+    for (auto& r : results) {
+      if (r.permitted) continue;
+      ++ctx_.stats.rejected_topics;
+      ctx_.log(severity::warn, "topic " + r.id + " rejected: " + r.rejection_reason);
+    }
+    co_await connect(c);
+    co_return c;
+  }
+
+  asio::awaitable<void> connect(live_channel& c) {
+    c.socket = co_await net::connect_websocket(
+        ctx_.http, c.info.connect_uri,
+        net::websocket_options{.idle_timeout = opt_.heartbeat_timeout});
+    c.expires = parse_rfc3339(c.info.expires);
+    ++ctx_.stats.connects;
+    ctx_.log(severity::info, name_ + ": connected to channel " + c.info.id + " (" +
+                                 std::to_string(topics_.size()) + " topics)");
+  }
+
+  // After a drop the channel and its subscriptions usually still exist: reuse them.
+  asio::awaitable<live_channel> reopen() {
+    if (last_channel_ && co_await genesys::channel_exists(ctx_.api, last_channel_->id)) {
+      live_channel c{*last_channel_, nullptr, std::nullopt};
+      co_await connect(c);
+      co_return c;
+    }
+    co_return co_await open_new();
+  }
+
+  bool expiring(const live_channel& c) const {
+    if (!c.expires) return false;
+    auto now = time_point_cast<milliseconds>(system_clock::now());
+    return now + opt_.rotate_before_expiry >= *c.expires;
+  }
+
+  asio::awaitable<void> read_current() {
+    stop_registration reg(ctx_.shutdown, [this] {
+      if (current_) current_->socket->abort();
+    });
+    for (;;) {
+      auto text = co_await current_->socket->read();
+      auto sys = ctx_.pipeline.notification(text, current_->info.id);
+      bool closing = sys && sys->kind == pipeline::system_kind::socket_closing;
+      if (closing || expiring(*current_)) {
+        ctx_.log(severity::info, name_ + ": " + (closing ? "socket_closing received" : "channel expires soon") +
+                                     "; opening the replacement channel first");
+        co_await rotate();
+      }
+    }
+  }
+
+  asio::awaitable<void> rotate() {
+    auto next = co_await open_new();
+    auto old = std::move(*current_);
+    *current_ = std::move(next);
+    ++ctx_.stats.rotations;
+    // Frames that reached the old socket while the new one was opening are still buffered
+    // there: keep reading it for the overlap, then close it.
+    asio::co_spawn(co_await asio::this_coro::executor,
+                   drain(std::move(old.socket), old.info.id, ctx_, opt_.overlap),
+                   [](std::exception_ptr) {});
+  }
+
+  static asio::awaitable<void> drain(std::unique_ptr<net::websocket_connection> socket,
+                                     std::string id, source_context ctx, milliseconds overlap) {
+    stop_registration reg(ctx.shutdown, [s = socket.get()] { s->abort(); });
+    auto reads = [&]() -> asio::awaitable<void> {
+      try {
+        for (;;) ctx.pipeline.notification(co_await socket->read(), id);
+      } catch (const relay_error&) {
+        // The old socket ending is the expected way out of the drain.
+      }
+    };
+    auto deadline = [&]() -> asio::awaitable<void> {
+      asio::steady_timer t(co_await asio::this_coro::executor, overlap);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      socket->abort();
+    };
+    co_await (reads() || deadline());
+  }
+
+  asio::awaitable<void> reconcile() {
+    auto ids = ctx_.pipeline.tracked_conversations();
+    if (ids.empty()) co_return;
+    ctx_.log(severity::info, name_ + ": reconciling " + std::to_string(ids.size()) +
+                                 " tracked conversations after the reconnect");
+    for (auto& id : ids) {
+      if (ctx_.shutdown.requested()) co_return;
+      try {
+        auto body = co_await genesys::get_conversation(ctx_.api, id);
+        ++ctx_.stats.reconciled;
+        if (body) ctx_.pipeline.conversation(*body, "reconcile");
+      } catch (const relay_error& e) {
+        if (e.kind() == error_kind::auth) throw;
+        ctx_.log(severity::warn, "reconciling conversation " + id + ": " + e.what());
+      }
+    }
+  }
+
+  source_context ctx_;
+  ws_source_options opt_;
+  std::vector<std::string> topics_;
+  std::string name_;
+  std::optional<live_channel> current_;
+  std::optional<genesys::channel> last_channel_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_notifications_source(source_context ctx, ws_source_options opt) {
+  auto groups = split_topics(opt.topics, opt.topics_per_channel);
+  if (groups.empty()) throw relay_error(error_kind::config, "monitor.topics: no topics to subscribe to (set monitor.queues, monitor.users or monitor.topics)");
+  auto ex = co_await asio::this_coro::executor;
+  // A small task group: every lane is awaited; the first fatal error stops the others.
+  std::size_t running = groups.size();
+  std::exception_ptr first_error;
+  asio::steady_timer all_done(ex, steady_clock::time_point::max());
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    auto l = std::make_shared<lane>(ctx, opt, groups[i], i);
+    asio::co_spawn(ex, [l]() { return l->run(); },
+                   [&, l](std::exception_ptr e) {
+                     if (e && !first_error) {
+                       first_error = e;
+                       ctx.shutdown.request();
+                     }
+                     if (--running == 0) all_done.cancel();
+                   });
+  }
+  while (running > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace grm::sources
