@@ -191,6 +191,7 @@ asio::awaitable<transport> open_transport(const endpoint& ep, const transport_se
 // pooled connections
 
 struct pooled_connection {
+  pooled_connection(transport t, std::string k) : stream(std::move(t)), key(std::move(k)) {}
   transport stream;
   beast::flat_buffer buffer;
   std::string key;
@@ -226,8 +227,9 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
   }
 
   asio::awaitable<std::unique_ptr<pooled_connection>> connect(const endpoint& ep) {
-    auto c = std::make_unique<pooled_connection>(pooled_connection{
-        co_await open_transport(ep, settings), {}, ep.pool_key()});
+    // Awaited into a named local first: GCC 12 miscompiles co_await inside braced initializers.
+    auto t = co_await open_transport(ep, settings);
+    auto c = std::make_unique<pooled_connection>(std::move(t), ep.pool_key());
     ++stats.connections_opened;
     co_return c;
   }

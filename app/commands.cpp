@@ -1,0 +1,152 @@
+#include "commands.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "net/sse_dump.hpp"
+#include "net/sse_parser.hpp"
+#include "sim/genesys_sim.hpp"
+#include "sources/monitor_service.hpp"
+
+namespace grm::app {
+
+namespace asio = boost::asio;
+
+void log_line(sources::severity s, std::string_view m) {
+  switch (s) {
+    case sources::severity::debug: spdlog::debug("{}", m); break;
+    case sources::severity::info: spdlog::info("{}", m); break;
+    case sources::severity::warn: spdlog::warn("{}", m); break;
+    case sources::severity::error: spdlog::error("{}", m); break;
+  }
+}
+
+void print_stream_error(const pipeline::stream_error& e) {
+  constexpr std::size_t kShown = 200;  // a huge payload is summarised, not dumped
+  std::string raw = e.raw.size() > kShown ? e.raw.substr(0, kShown) + "...(" + std::to_string(e.raw.size()) + " bytes)" : e.raw;
+  spdlog::warn("[STREAM ERROR] {} ({}); raw: {}", e.message, e.origin, raw);
+}
+
+std::string event_line(const lifecycle_event& e, bool json) {
+  const auto& f = fields_of(e);
+  if (json) {
+    return boost::json::serialize(boost::json::object{
+        {"type", to_string(kind_of(e))}, {"eventType", f.event_type},
+        {"conversationId", f.conversation_id}, {"timestamp", f.timestamp},
+        {"mediaType", f.media_type}, {"origin", f.origin}});
+  }
+  std::string tag = std::string(to_string(kind_of(e)));
+  for (auto& c : tag) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "[" + tag + "] conversation " + f.conversation_id + " (" + (f.media_type.empty() ? "?" : f.media_type) +
+         ") at " + f.timestamp + " via " + f.origin;
+}
+
+int run_monitor(const monitor_args& args) {
+  config::relay_config cfg;
+  try {
+    cfg = config::load(args.config_path);
+  } catch (const relay_error& e) {
+    std::cerr << "genesys-relay: " << e.what() << "\n";
+    return 2;
+  }
+  bool json = args.json || cfg.json_output;
+  asio::io_context ioc(1);
+  pipeline::event_router router;
+  router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << '\n'; });
+  sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](auto ec, int) {
+    if (ec) return;
+    spdlog::info("shutting down: closing sockets");
+    service.stop();
+  });
+  int code = 0;
+  asio::co_spawn(ioc, service.run(), [&](std::exception_ptr e) {
+    signals.cancel();
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const relay_error& err) {
+      std::cerr << "genesys-relay: " << err.what() << "\n";
+      code = err.kind() == error_kind::auth ? 3 : 1;
+    } catch (const std::exception& err) {
+      std::cerr << "genesys-relay: " << err.what() << "\n";
+      code = 1;
+    }
+  });
+  ioc.run();
+  std::cout.flush();
+  return code;
+}
+
+int run_sse_parse(const sse_parse_args& args) {
+  std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  std::string out;
+  net::sse_parser parser(
+      {[&](const net::sse_event& e) { (out += net::sse_event_json(e)) += '\n'; },
+       [&](std::uint64_t ms) { (out += net::sse_retry_json(ms)) += '\n'; },
+       [](std::string_view m) { std::cerr << "sse-parse: " << m << "\n"; }},
+      std::size_t{64} << 20);
+  std::size_t pos = 0, k = 0;
+  while (pos < input.size()) {
+    std::size_t n = args.chunks.empty() ? input.size() : args.chunks[k++ % args.chunks.size()];
+    if (n == 0) n = 1;
+    n = std::min(n, input.size() - pos);
+    parser.feed(std::string_view(input).substr(pos, n));
+    pos += n;
+  }
+  parser.end_of_stream();
+  std::cout << out;
+  return 0;
+}
+
+int run_sim(const sim_args& args) {
+  sim::sim_options o;
+  o.port = args.port;
+  o.start_interval = std::chrono::milliseconds{static_cast<std::int64_t>(1000.0 / std::max(0.01, args.conversations_per_second))};
+  o.heartbeat_interval = std::chrono::seconds{30};
+  std::unique_ptr<sim::genesys_simulator> s;
+  try {
+    s = std::make_unique<sim::genesys_simulator>(o);
+  } catch (const std::exception& e) {
+    std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (!args.cert_out.empty()) std::ofstream(args.cert_out) << s->certificate_pem();
+  std::cout << "simulated Genesys Cloud org listening on\n"
+            << "  login (OAuth):        " << s->https_url() << "/oauth/token\n"
+            << "  API:                  " << s->https_url() << "/api/v2/...\n"
+            << "  Notifications (WSS):  wss://127.0.0.1:" << s->port() << "/channels/{id}\n"
+            << "  SSE (tutorial):       POST " << s->https_url() << "/api/v2/analytics/events\n"
+            << "  plain HTTP too:       " << s->http_url() << "\n"
+            << "  OAuth client:         id 'sim-client', secret in GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret\n"
+            << (args.cert_out.empty() ? "" : "  certificate written:  " + args.cert_out + "\n") << std::flush;
+  asio::io_context ioc(1);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([](auto, int) {});
+  std::optional<asio::steady_timer> stop_timer;
+  if (args.duration_s) {
+    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*args.duration_s * 1000)});
+    stop_timer->async_wait([&](auto) { signals.cancel(); });
+  }
+  ioc.run_one();
+  auto st = s->stats();
+  std::cout << "simulator stopped: " << st.conversations_started << " conversations, "
+            << st.frames_published << " WebSocket frames, " << st.tokens_issued << " tokens\n";
+  return 0;
+}
+
+}  // namespace grm::app

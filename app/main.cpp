@@ -1,0 +1,41 @@
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"genesys-relay: Genesys Cloud conversation events, validated and routed"};
+  app.set_version_flag("--version", std::string("genesys-relay ") + GRM_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+
+  grm::app::monitor_args mon;
+  auto* monitor = app.add_subcommand("monitor", "Print one line per conversation lifecycle event until SIGINT/SIGTERM");
+  monitor->add_option("-c,--config", mon.config_path, "TOML config file (credentials come from GENESYSCLOUD_* variables)");
+  monitor->add_flag("--json", mon.json, "JSON lines instead of human-readable lines");
+
+  grm::app::sse_parse_args sse;
+  auto* sse_parse = app.add_subcommand("sse-parse", "Parse raw SSE bytes from stdin; print one JSON object per dispatched event");
+  sse_parse->add_option("--chunks", sse.chunks, "feed the parser chunks of these sizes, cycled")->delimiter(',');
+
+  grm::app::sim_args sim;
+  auto* sim_cmd = app.add_subcommand("sim", "Run the simulated Genesys Cloud org on loopback");
+  sim_cmd->add_option("--port", sim.port, "port for HTTPS and HTTP (0: any free port)")->capture_default_str();
+  sim_cmd->add_option("--cert-out", sim.cert_out, "write the simulator's certificate (PEM) here for clients to trust");
+  sim_cmd->add_option("--rate", sim.conversations_per_second, "new conversations per second")->capture_default_str();
+  sim_cmd->add_option("--duration", sim.duration_s, "stop after this many seconds");
+
+  grm::app::demo_args demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Simulator + monitor over both transports, with faults; ends with a summary");
+  demo_cmd->add_option("--duration", demo.duration_s, "seconds to run")->capture_default_str()->check(CLI::Range(2.0, 3600.0));
+  demo_cmd->add_flag("--json", demo.json, "print each event as a JSON line");
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (*monitor) return grm::app::run_monitor(mon);
+  if (*sse_parse) return grm::app::run_sse_parse(sse);
+  if (*sim_cmd) return grm::app::run_sim(sim);
+  return grm::app::run_demo(demo);
+}

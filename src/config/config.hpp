@@ -1,0 +1,31 @@
+#pragma once
+// genesys-relay configuration: TOML file (optional) → typed settings, then the Genesys SDKs'
+// environment variables on top (GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET,
+// GENESYSCLOUD_REGION). Unknown keys and wrong types are errors naming the key and file line.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sources/monitor_service.hpp"
+
+namespace grm::config {
+
+struct relay_config {
+  sources::monitor_settings monitor;
+  std::string region;  // as given (domain, AWS region or SDK key)
+  bool json_output = false;
+};
+
+using env_lookup = std::optional<std::string> (*)(const char*);
+std::optional<std::string> process_env(const char* name);
+
+// Throws relay_error(config) with a one-line message naming the key or variable.
+relay_config load(const std::optional<std::string>& path, env_lookup env = process_env);
+relay_config parse(std::string_view toml_text, std::string_view source_name, env_lookup env);
+
+// Topics for the configured queues and users (v2.routing.queues.{id}.conversations, ...).
+std::vector<std::string> conversation_topics(const std::vector<std::string>& queues,
+                                             const std::vector<std::string>& users);
+
+}  // namespace grm::config
