@@ -65,7 +65,7 @@ int run_monitor(const monitor_args& args) {
   bool json = args.json || cfg.json_output;
   asio::io_context ioc(1);
   pipeline::event_router router;
-  router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << '\n'; });
+  router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; });  // a live monitor: flush each line
   sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](auto ec, int) {

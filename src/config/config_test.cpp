@@ -73,7 +73,7 @@ TEST_F(Config, UnknownKeysAndWrongTypesNameTheKeyAndLine) {
 TEST_F(Config, DisablingTlsVerificationIsOnlyAllowedForLoopback) {
   EXPECT_EQ(error_of("[genesys]\ntls_verify=false\n[monitor]\nqueues=[\"q\"]\n"),
             "genesys.tls_verify = false is only allowed against a local simulator (loopback api_url and login_url)");
-  auto c = parse("[genesys]\napi_url=\"https://127.0.0.1:9443\"\ntls_verify=false\n[monitor]\nqueues=[\"q\"]\n",
+  auto c = parse("[genesys]\napi_url=\"https://127.0.0.1:9443\"\nlogin_url=\"https://127.0.0.1:9443\"\ntls_verify=false\n[monitor]\nqueues=[\"q\"]\n",
                  "relay.toml", fake_env);
   EXPECT_FALSE(c.monitor.http.tls.verify_peer);
   EXPECT_EQ(c.monitor.login_base, "https://127.0.0.1:9443");

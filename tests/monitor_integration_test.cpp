@@ -1,0 +1,236 @@
+// The monitor against the simulated org on loopback: real TLS, real WebSocket, real SSE, and
+// every fault the simulator can inject. Waits are bounded; no test asserts a timing.
+#include <gtest/gtest.h>
+
+#include "tests/support/monitor_harness.hpp"
+
+namespace grm::testing {
+namespace {
+
+using namespace std::chrono;
+using kinds = std::vector<std::string>;
+const kinds kFullLifecycle{"start", "update", "update", "end", "wrapup"};
+
+sim::sim_options fast_sim(std::size_t conversations) {
+  sim::sim_options o;
+  o.max_conversations = conversations;
+  o.start_interval = milliseconds{60};
+  o.stage_interval = milliseconds{200};
+  o.heartbeat_interval = milliseconds{300};
+  o.socket_closing_grace = milliseconds{1500};
+  o.sse_keepalive_interval = milliseconds{200};
+  return o;
+}
+
+bool all_wrapped(const monitor_harness& h, const sim::genesys_simulator& s, std::size_t n) {
+  if (s.stats().conversations_wrapped < n) return false;
+  auto lc = h.lifecycles();
+  std::size_t wrapped = 0;
+  for (auto& [id, k] : lc)
+    if (!k.empty() && k.back() == "wrapup") ++wrapped;
+  return wrapped >= n;
+}
+
+// The API has no replay, so conversations start only once every transport is connected.
+void start_connected(sim::genesys_simulator& s, monitor_harness& h, std::size_t transports = 1) {
+  s.pause_generator(true);
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= transports; })) << h.fatal_error();
+  s.pause_generator(false);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(MonitorIntegration, DeliversEveryLifecycleOverVerifiedTlsWebSocket) {
+  auto so = fast_sim(6);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 6); })) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+  EXPECT_EQ(h.lifecycles().size(), 6u);
+  EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, PlannedRotationMissesNothingAndDeliversNothingTwice) {
+  auto so = fast_sim(24);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return s.stats().conversations_started >= 6; }));
+  s.send_socket_closing();
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 24); })) << h.fatal_error();
+  EXPECT_EQ(h.stats().rotations, 1u);
+  EXPECT_EQ(h.stats().reconnects, 0u);  // planned: no drop, no reconciliation needed
+  auto published = s.published_lifecycles();
+  for (auto& [id, k] : h.lifecycles()) {
+    EXPECT_EQ(k, kFullLifecycle) << id;
+    EXPECT_EQ(published[id].size(), 5u) << id;
+  }
+  EXPECT_EQ(h.lifecycles().size(), 24u);
+}
+
+TEST(MonitorIntegration, ReconcilesEndAndWrapupThatHappenedWhileDisconnected) {
+  auto so = fast_sim(5);
+  so.stage_interval = milliseconds{400};
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return h.lifecycles().size() == 5; }));
+  // Everything ends while the relay cannot reconnect: only re-reading the state can tell it.
+  s.refuse_websockets_for(milliseconds{3000});
+  s.drop_sockets();
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 5); }, seconds{40})) << h.fatal_error();
+  EXPECT_GE(h.stats().reconnects, 1u);
+  EXPECT_GE(h.stats().reconciled, 1u);
+  for (auto& [id, k] : h.lifecycles()) {
+    EXPECT_EQ(std::count(k.begin(), k.end(), "start"), 1) << id;
+    EXPECT_EQ(std::count(k.begin(), k.end(), "end"), 1) << id;
+    EXPECT_EQ(std::count(k.begin(), k.end(), "wrapup"), 1) << id;
+    EXPECT_EQ(k.back(), "wrapup") << id;
+  }
+}
+
+TEST(MonitorIntegration, SilentSocketIsDetectedAndReplaced) {
+  auto so = fast_sim(0);
+  so.start_interval = milliseconds{100'000};
+  sim::genesys_simulator s(so);
+  harness_options ho;
+  ho.heartbeat_timeout = milliseconds{700};
+  monitor_harness h(s, so, ho);
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.pause_heartbeats(true);
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().reconnects >= 1; })) << h.fatal_error();
+  s.pause_heartbeats(false);
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 2; }));
+  EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, RevokedTokenIsRefreshedOnceAndWorkContinues) {
+  auto so = fast_sim(0);
+  so.start_interval = milliseconds{100'000};
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.revoke_tokens();
+  s.drop_sockets();  // the reconnect calls the API with the revoked token
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 2; })) << h.fatal_error();
+  EXPECT_EQ(h.token_refreshes(), 2u);
+  EXPECT_GE(s.stats().unauthorized, 1u);
+  EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, MissingPermissionIsFatalAndNamesThePermissionAndClient) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  s.forbid(true);
+  monitor_harness h(s, so, {});
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  auto e = h.fatal_error();
+  EXPECT_TRUE(contains(e, "OAuth client 'sim-client' lacks a permission (HTTP 403 missing.permissions)")) << e;
+  EXPECT_TRUE(contains(e, "routing:queue:view")) << e;
+}
+
+TEST(MonitorIntegration, WrongCredentialsFailWithOneLineNamingTheVariablesButNotTheSecret) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  s.reject_credentials(true);
+  monitor_harness h(s, so, {});
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  auto e = h.fatal_error();
+  EXPECT_TRUE(contains(e, "OAuth client 'sim-client' was refused")) << e;
+  EXPECT_TRUE(contains(e, "invalid_client")) << e;
+  EXPECT_TRUE(contains(e, "GENESYSCLOUD_OAUTHCLIENT_SECRET")) << e;
+  EXPECT_FALSE(contains(e, so.client_secret)) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+}
+
+TEST(MonitorIntegration, RateLimitedCallsWaitForRetryAfterThenSucceed) {
+  auto so = fast_sim(2);
+  sim::genesys_simulator s(so);
+  s.rate_limit_next(2, 1);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
+  EXPECT_EQ(s.stats().rate_limited, 2u);
+}
+
+TEST(MonitorIntegration, TransientServerErrorsAreRetried) {
+  auto so = fast_sim(1);
+  sim::genesys_simulator s(so);
+  s.fail_next(2, 503);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 1); })) << h.fatal_error();
+}
+
+TEST(MonitorIntegration, BadInputIsReportedWithAPreciseMessageAndTheStreamsCarryOn) {
+  auto so = fast_sim(2);
+  sim::genesys_simulator s(so);
+  s.pause_generator(true);
+  monitor_harness h(s, so, {});
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.inject_malformed();
+  s.inject_wrong_types();
+  s.inject_oversized(300 * 1024);
+  ASSERT_TRUE(h.wait_until([&] { return h.stream_errors().size() >= 3; })) << h.fatal_error();
+  auto errors = h.stream_errors();
+  auto count = [&](const std::string& needle) {
+    return std::count_if(errors.begin(), errors.end(), [&](auto& e) { return contains(e, needle); });
+  };
+  EXPECT_EQ(count("invalid JSON"), 1);
+  EXPECT_EQ(count("field 'id' must be a string, got number"), 1);
+  EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
+  // Still running on the same connections: new conversations arrive complete.
+  s.pause_generator(false);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k.back(), "wrapup") << id;
+  EXPECT_EQ(h.stats().reconnects, 0u);
+  EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, PlainHttpAgainstTheSimulatorWorksToo) {
+  auto so = fast_sim(2);
+  sim::genesys_simulator s(so);
+  harness_options ho;
+  ho.tls = false;
+  monitor_harness h(s, so, ho);
+  // connectUri from the sim is wss://; plain HTTP covers the REST and token calls.
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
+}
+
+TEST(MonitorIntegration, GivesUpAfterConfiguredRetriesWithTheLastError) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  harness_options ho;
+  ho.max_retries = 2;
+  monitor_harness h(s, so, ho);
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.refuse_websockets_for(seconds{60});
+  s.drop_sockets();
+  ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  EXPECT_TRUE(contains(h.fatal_error(), "gave up after 2 reconnect attempts; last error: WebSocket handshake")) << h.fatal_error();
+}
+
+TEST(MonitorIntegration, UntrustedCertificateIsRefused) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  h.settings.http.tls.ca_pem.clear();  // trust only the system store: the sim is self-signed
+  h.settings.api_retry.max_attempts = 1;
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  EXPECT_TRUE(contains(h.fatal_error(), "TLS handshake with 127.0.0.1")) << h.fatal_error();
+}
+
+}  // namespace
+}  // namespace grm::testing
