@@ -106,7 +106,9 @@ void sse_parser::feed_body(std::string_view bytes) {
       return;
     }
     std::string_view piece(p, static_cast<std::size_t>(eol - p));
-    if (line_.empty() && !line_oversized_) {
+    // Zero-copy fast path; an over-long line takes the buffered path so the limit applies the
+    // same way whatever the chunking.
+    if (line_.empty() && !line_oversized_ && piece.size() <= max_event_bytes_) {
       process_line(piece);
     } else {
       append_line_bytes(piece);
