@@ -64,6 +64,18 @@ struct outbox {
     queue.push_back(std::move(m));
     wake.cancel();
   }
+  // The next queued message, waiting for one; nullopt once the box is closed.
+  asio::awaitable<std::optional<std::string>> next() {
+    while (!closed && queue.empty()) {
+      wake.expires_at(steady_clock::time_point::max());
+      co_await wake.async_wait(as_tuple(use_awaitable));
+    }
+    if (closed) co_return std::nullopt;
+    auto m = std::move(queue.front());
+    queue.pop_front();
+    co_return m;
+  }
+
   void close() {
     closed = true;
     wake.cancel();
@@ -433,14 +445,8 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
 
   template <typename WS>
   asio::awaitable<void> ws_writer(WS& ws, std::shared_ptr<outbox> box) {
-    while (!box->closed) {
-      if (box->queue.empty()) {
-        box->wake.expires_at(steady_clock::time_point::max());
-        co_await box->wake.async_wait(as_tuple(use_awaitable));
-        continue;
-      }
-      auto msg = std::move(box->queue.front());
-      box->queue.pop_front();
+    while (auto next = co_await box->next()) {
+      auto msg = std::move(*next);
       auto [ec, n] = co_await ws.async_write(asio::buffer(msg), as_tuple(use_awaitable));
       if (ec) break;
     }
@@ -460,14 +466,8 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     box->abort = [&stream] { beast::get_lowest_layer(stream).close(); };
     sse_clients.insert(box);
     count([](auto& s) { ++s.sse_connections; });
-    while (!box->closed) {
-      if (box->queue.empty()) {
-        box->wake.expires_at(steady_clock::time_point::max());
-        co_await box->wake.async_wait(as_tuple(use_awaitable));
-        continue;
-      }
-      auto msg = std::move(box->queue.front());
-      box->queue.pop_front();
+    while (auto next = co_await box->next()) {
+      auto msg = std::move(*next);
       // Slow delivery: every byte in its own chunk, so frames split at every possible place.
       std::size_t step = slow ? 1 : msg.size();
       bool failed = false;
