@@ -196,6 +196,83 @@ TEST(MonitorIntegration, BadInputIsReportedWithAPreciseMessageAndTheStreamsCarry
   EXPECT_TRUE(h.fatal_error().empty());
 }
 
+harness_options sse_only() {
+  harness_options o;
+  o.notifications = false;
+  o.sse = true;
+  return o;
+}
+
+TEST(MonitorIntegration, SseStreamDeliversEveryLifecycleOverTlsAndSkipsKeepAlives) {
+  auto so = fast_sim(4);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, sse_only());
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 4); })) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+  EXPECT_EQ(h.lifecycles().size(), 4u);
+  EXPECT_TRUE(h.stream_errors().empty()) << h.stream_errors().front();  // keep-alives are not errors
+  EXPECT_EQ(s.stats().sse_connections, 1u);
+}
+
+TEST(MonitorIntegration, SseByteByByteDeliveryLosesNothing) {
+  auto so = fast_sim(3);
+  sim::genesys_simulator s(so);
+  s.slow_delivery(true);  // every byte in its own HTTP chunk: frames and UTF-8 split everywhere
+  monitor_harness h(s, so, sse_only());
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 3); }, seconds{60})) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+  EXPECT_TRUE(h.stream_errors().empty());
+}
+
+TEST(MonitorIntegration, SseBadLinesAreReportedWithTheRawLineAndTheStreamCarriesOn) {
+  auto so = fast_sim(2);
+  sim::genesys_simulator s(so);
+  s.pause_generator(true);
+  monitor_harness h(s, so, sse_only());
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.inject_malformed();
+  s.inject_wrong_types();
+  s.inject_oversized(300 * 1024);
+  ASSERT_TRUE(h.wait_until([&] { return h.stream_errors().size() >= 3; })) << h.fatal_error();
+  auto errors = h.stream_errors();
+  auto count = [&](const std::string& needle) {
+    return std::count_if(errors.begin(), errors.end(), [&](auto& e) { return contains(e, needle); });
+  };
+  EXPECT_EQ(count("invalid JSON"), 1);
+  EXPECT_EQ(count("invalid JSON") , count("[raw: {\"eventType\":\"conversation:start\",\"conversationId\":]"));  // the raw line
+  EXPECT_EQ(count("field 'conversationId' must be a string, got number"), 1);
+  EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
+  s.pause_generator(false);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+  EXPECT_EQ(h.stats().reconnects, 0u);
+  EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, BothTransportsTogetherDeliverEachEventOnce) {
+  auto so = fast_sim(3);
+  sim::genesys_simulator s(so);
+  auto ho = sse_only();
+  ho.notifications = true;
+  monitor_harness h(s, so, ho);
+  start_connected(s, h, 2);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 3); })) << h.fatal_error();
+  // Each transition once, whichever transport saw it first; updates are observations, so each
+  // transport's sighting of a change may pass (there is no shared identity to merge them by).
+  for (auto& [id, k] : h.lifecycles()) {
+    ASSERT_GE(k.size(), 5u) << id;
+    EXPECT_EQ(k.front(), "start") << id;
+    EXPECT_EQ(std::count(k.begin(), k.end(), "start"), 1) << id;
+    EXPECT_EQ(std::count(k.begin(), k.end(), "end"), 1) << id;
+    EXPECT_EQ(std::count(k.begin(), k.end(), "wrapup"), 1) << id;
+    EXPECT_EQ(k.back(), "wrapup") << id;
+    EXPECT_GE(std::count(k.begin(), k.end(), "update"), 2) << id;
+  }
+}
+
 TEST(MonitorIntegration, PlainHttpAgainstTheSimulatorWorksToo) {
   auto so = fast_sim(2);
   sim::genesys_simulator s(so);

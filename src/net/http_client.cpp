@@ -342,20 +342,25 @@ class beast_body_stream final : public http_body_stream {
     return std::nullopt;
   }
 
+  // Loops rather than recursing: a chunk header alone yields no body bytes, and GCC 12
+  // miscompiles a co_await inside a conditional expression.
   asio::awaitable<std::size_t> read_some(std::string& out) override {
-    if (parser_.is_done() || closed_) co_return 0;
     char buf[64 * 1024];
-    parser_.get().body().data = buf;
-    parser_.get().body().size = sizeof(buf);
-    with_lowest(conn_->stream, [&](beast::tcp_stream& s) { s.expires_after(idle_); });
-    auto [ec, n] = co_await visit_read_some(conn_->stream, conn_->buffer, parser_);
-    if (ec == http::error::need_buffer) ec = {};  // our buffer is full: a normal partial read
-    if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return 0;
-    if (ec) throw transport_error(ec, "reading stream from", conn_->key);
-    auto got = sizeof(buf) - parser_.get().body().size;
-    out.append(buf, got);
-    if (got == 0 && parser_.is_done()) co_return 0;
-    co_return got == 0 && !parser_.is_done() ? co_await read_some(out) : got;
+    while (!parser_.is_done() && !closed_) {
+      parser_.get().body().data = buf;
+      parser_.get().body().size = sizeof(buf);
+      with_lowest(conn_->stream, [&](beast::tcp_stream& s) { s.expires_after(idle_); });
+      auto [ec, n] = co_await visit_read_some(conn_->stream, conn_->buffer, parser_);
+      if (ec == http::error::need_buffer) ec = {};  // our buffer is full: a normal partial read
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return 0;
+      if (ec) throw transport_error(ec, "reading stream from", conn_->key);
+      auto got = sizeof(buf) - parser_.get().body().size;
+      if (got > 0) {
+        out.append(buf, got);
+        co_return got;
+      }
+    }
+    co_return 0;
   }
 
   void close() override {

@@ -72,9 +72,15 @@ void conversation_tracker::apply(const conversation_snapshot& snap,
   if (!s) {
     s = &track(id);
     s->signature = snap.signature;
+    s->has_snapshot = true;
     s->media_type = snap.media_type;
     out.push_back(snapshot_event(lifecycle::start, snap));
     is_active = true;
+  } else if (!s->has_snapshot) {
+    // Known only from typed events so far: this snapshot is its state, not a change to it.
+    s->signature = snap.signature;
+    s->has_snapshot = true;
+    if (is_active) touch(*s);
   } else if (s->signature == snap.signature) {
     if (is_active) touch(*s);
     return;  // the same state again: a duplicate from an overlapping channel or a re-read
@@ -107,8 +113,10 @@ bool conversation_tracker::observe(const lifecycle_event& event) {
   if (!s) {
     s = &track(f.conversation_id);
     s->media_type = f.media_type;
-  } else if (active_.contains(f.conversation_id)) {
-    touch(*s);
+  } else {
+    // Already known (from another transport or channel): its start has been emitted.
+    if (kind == lifecycle::start) return false;
+    if (active_.contains(f.conversation_id)) touch(*s);
   }
   switch (kind) {
     case lifecycle::end:

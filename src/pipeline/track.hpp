@@ -31,7 +31,8 @@ class conversation_tracker final {
   // Diff a snapshot against tracked state; appends the transitions (possibly none) to `out`.
   void apply(const conversation_snapshot& snap, std::vector<lifecycle_event>& out);
   // A lifecycle event that arrived already typed (SSE, detail topics). Returns false when it
-  // repeats a transition already emitted (an end or wrapup seen twice), which the caller drops.
+  // repeats a transition already emitted (a start, end or wrapup seen twice, e.g. once per
+  // transport), which the caller drops. Updates are observations and always pass.
   bool observe(const lifecycle_event& event);
 
   std::vector<std::string> active_ids() const;
@@ -42,6 +43,7 @@ class conversation_tracker final {
  private:
   struct state {
     std::uint64_t signature = 0;
+    bool has_snapshot = false;  // false while known only from typed events
     bool ended = false;
     bool wrapped = false;
     std::string media_type;

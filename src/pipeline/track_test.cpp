@@ -92,5 +92,30 @@ TEST(Tracker, ObserveDropsARepeatedEndOrWrapup) {
   EXPECT_FALSE(t.observe(wrap));
 }
 
+TEST(Tracker, AStartSeenOnTwoTransportsIsEmittedOnce) {
+  conversation_tracker t;
+  conversation_start start;
+  start.conversation_id = "c";
+  std::vector<lifecycle_event> out;
+  t.apply(snap("c", {{"a", false}}), out);  // the WebSocket saw it first
+  EXPECT_EQ(kinds(out), std::vector<lifecycle>{lifecycle::start});
+  EXPECT_FALSE(t.observe(start));           // the SSE stream's start is the same transition
+  conversation_update update;
+  update.conversation_id = "c";
+  EXPECT_TRUE(t.observe(update));  // updates are observations, never dropped
+}
+
+TEST(Tracker, TheFirstSnapshotOfATypedConversationIsItsStateNotAnUpdate) {
+  conversation_tracker t;
+  conversation_start start;
+  start.conversation_id = "c";
+  EXPECT_TRUE(t.observe(start));
+  std::vector<lifecycle_event> out;
+  t.apply(snap("c", {{"a", false}}), out);
+  EXPECT_TRUE(out.empty());
+  t.apply(snap("c", {{"a", true}}), out);  // a real change after that is still seen
+  EXPECT_EQ(kinds(out), std::vector<lifecycle>{lifecycle::end});
+}
+
 }  // namespace
 }  // namespace grm::pipeline

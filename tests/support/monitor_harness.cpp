@@ -58,7 +58,7 @@ void monitor_harness::start() {
       },
       [this](const pipeline::stream_error& e) {
         std::lock_guard lock(mu_);
-        errors_.push_back(e.message);
+        errors_.push_back(e.message + " [raw: " + e.raw + "] [origin: " + e.origin + "]");
       });
   asio::co_spawn(l.ioc, l.service->run(), [this](std::exception_ptr e) {
     std::lock_guard lock(mu_);

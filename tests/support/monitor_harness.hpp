@@ -37,7 +37,7 @@ class monitor_harness final {
   std::string fatal_error() const;  // empty when none
 
   std::map<std::string, std::vector<std::string>> lifecycles() const;  // conversation -> kinds
-  std::vector<std::string> stream_errors() const;
+  std::vector<std::string> stream_errors() const;  // "message [raw: ...] [origin: ...]"
   std::vector<std::string> log_lines() const;
   sources::source_stats stats() const;
   std::size_t token_refreshes() const;

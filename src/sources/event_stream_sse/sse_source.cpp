@@ -34,7 +34,9 @@ namespace {
 
 asio::awaitable<std::string> read_error_body(net::http_body_stream& s) {
   std::string body;
-  while (body.size() < 64 * 1024 && co_await s.read_some(body) > 0) {
+  while (body.size() < 64 * 1024) {
+    auto n = co_await s.read_some(body);  // not in the loop condition: see net/http_client.cpp
+    if (n == 0) break;
   }
   co_return body;
 }

@@ -114,7 +114,9 @@ class lane final {
 
   // After a drop the channel and its subscriptions usually still exist: reuse them.
   asio::awaitable<live_channel> reopen() {
-    if (last_channel_ && co_await genesys::channel_exists(ctx_.api, last_channel_->id)) {
+    bool reusable = false;  // awaited apart: GCC 12 miscompiles an await in a condition
+    if (last_channel_) reusable = co_await genesys::channel_exists(ctx_.api, last_channel_->id);
+    if (reusable) {
       live_channel c{*last_channel_, nullptr, std::nullopt};
       co_await connect(c);
       co_return c;
