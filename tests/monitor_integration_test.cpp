@@ -273,6 +273,21 @@ TEST(MonitorIntegration, BothTransportsTogetherDeliverEachEventOnce) {
   }
 }
 
+TEST(MonitorIntegration, MoreTopicsThanOneChannelTakesAreSpreadOverSeveralChannels) {
+  auto so = fast_sim(3);
+  sim::genesys_simulator s(so);  // refuses more than 1,000 topics on one channel, as the API does
+  monitor_harness h(s, so, {});
+  std::vector<std::string> topics;
+  for (int i = 0; i < 2100; ++i) topics.push_back("v2.routing.queues.idle-" + std::to_string(i) + ".conversations");
+  for (auto& t : h.settings.notifications.topics) topics.push_back(t);  // the busy ones land last
+  h.settings.notifications.topics = topics;
+  start_connected(s, h, 3);
+  EXPECT_EQ(s.stats().channels_created, 3u);
+  EXPECT_EQ(s.stats().websocket_connections, 3u);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 3); })) << h.fatal_error();
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+}
+
 TEST(MonitorIntegration, PlainHttpAgainstTheSimulatorWorksToo) {
   auto so = fast_sim(2);
   sim::genesys_simulator s(so);
