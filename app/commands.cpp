@@ -116,7 +116,7 @@ int run_sse_parse(const sse_parse_args& args) {
 int run_sim(const sim_args& args) {
   sim::sim_options o;
   o.port = args.port;
-  o.start_interval = std::chrono::milliseconds{static_cast<std::int64_t>(1000.0 / std::max(0.01, args.conversations_per_second))};
+  o.start_interval = std::chrono::microseconds{static_cast<std::int64_t>(1e6 / std::max(0.01, args.conversations_per_second))};
   o.heartbeat_interval = std::chrono::seconds{30};
   std::unique_ptr<sim::genesys_simulator> s;
   try {

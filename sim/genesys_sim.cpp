@@ -573,9 +573,13 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       std::lock_guard lock(mu);
       started = stats.conversations_started;
     }
-    if (!generator_paused && now >= next_start &&
-        (opt.max_conversations == 0 || started < opt.max_conversations)) {
-      next_start = now + opt.start_interval;
+    // Every start due since the last tick (ticks are 20 ms apart, rates may be higher); after a
+    // pause the schedule restarts instead of bursting to catch up.
+    if (next_start < now - seconds{1}) next_start = now;
+    while (!generator_paused && now >= next_start &&
+           (opt.max_conversations == 0 || started < opt.max_conversations)) {
+      next_start += opt.start_interval;
+      ++started;
       conversation c;
       c.id = uuid();
       static constexpr const char* media[] = {"voice", "voice", "chat", "message"};

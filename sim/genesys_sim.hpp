@@ -28,7 +28,7 @@ struct sim_options {
   // Conversation generator: a new conversation every `start_interval`, each advancing one
   // lifecycle stage every `stage_interval`; stops starting new ones after `max_conversations`
   // (0 = unlimited).
-  std::chrono::milliseconds start_interval{200};
+  std::chrono::microseconds start_interval{200'000};
   std::chrono::milliseconds stage_interval{400};
   std::size_t max_conversations = 0;
   std::vector<std::string> queue_ids = {"6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22",

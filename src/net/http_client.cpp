@@ -191,7 +191,12 @@ asio::awaitable<transport> open_transport(const endpoint& ep, const transport_se
 // pooled connections
 
 struct pooled_connection {
-  pooled_connection(transport t, std::string k) : stream(std::move(t)), key(std::move(k)) {}
+  // Beast sizes each socket read by the buffer's free capacity (512 bytes at least); a buffer
+  // left to grow on its own stays small when each read is consumed, and a fast body then
+  // arrives 512 bytes per read (measured: 4.5x slower SSE throughput).
+  pooled_connection(transport t, std::string k) : stream(std::move(t)), key(std::move(k)) {
+    buffer.reserve(64 * 1024);
+  }
   transport stream;
   beast::flat_buffer buffer;
   std::string key;

@@ -23,52 +23,87 @@ lifecycle_event snapshot_event(lifecycle kind, const conversation_snapshot& s) {
 
 conversation_tracker::conversation_tracker(tracker_limits limits) : limits_(limits) {}
 
-conversation_tracker::state* conversation_tracker::find(const std::string& id) {
-  if (auto it = active_.find(id); it != active_.end()) return &it->second;
-  if (auto it = recent_.find(id); it != recent_.end()) return &it->second;
-  return nullptr;
+void conversation_tracker::link_front(lru& list, std::uint32_t i) {
+  auto& s = slots_[i];
+  s.prev = none;
+  s.next = list.head;
+  if (list.head != none) slots_[list.head].prev = i;
+  list.head = i;
+  if (list.tail == none) list.tail = i;
+  ++list.size;
 }
 
-conversation_tracker::state& conversation_tracker::track(const std::string& id) {
-  if (active_.size() >= limits_.max_active && !lru_.empty()) {
+void conversation_tracker::unlink(lru& list, std::uint32_t i) {
+  auto& s = slots_[i];
+  (s.prev != none ? slots_[s.prev].next : list.head) = s.next;
+  (s.next != none ? slots_[s.next].prev : list.tail) = s.prev;
+  s.prev = s.next = none;
+  --list.size;
+}
+
+void conversation_tracker::release(lru& list, std::uint32_t i) {
+  unlink(list, i);
+  index_.erase(std::string_view(slots_[i].id));
+  free_.push_back(i);
+}
+
+conversation_tracker::state* conversation_tracker::find(std::string_view id) {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+conversation_tracker::state& conversation_tracker::track(std::string_view id) {
+  if (active_.size >= limits_.max_active && active_.tail != none) {
     // Bounded memory wins over completeness; the eviction is counted and reported.
-    active_.erase(lru_.back());
-    lru_.pop_back();
+    release(active_, active_.tail);
     ++evicted_;
   }
   ++seen_;
-  lru_.push_front(id);
-  auto& s = active_[id];
-  s.lru = lru_.begin();
+  std::uint32_t i;
+  if (!free_.empty()) {
+    i = free_.back();
+    free_.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back().self = i;
+  }
+  auto& s = slots_[i];
+  s.id.assign(id);  // reuses the slot's buffer
+  s.media_type.clear();
+  s.signature = 0;
+  s.has_snapshot = s.ended = s.wrapped = false;
+  s.active = true;
+  link_front(active_, i);
+  index_.emplace(std::string_view(s.id), i);
   return s;
 }
 
-void conversation_tracker::touch(state& s) { lru_.splice(lru_.begin(), lru_, s.lru); }
-
-void conversation_tracker::remember_ended(const std::string& id, const state& s) {
-  if (recent_.size() >= limits_.max_recently_ended && !recent_order_.empty()) {
-    recent_.erase(recent_order_.back());
-    recent_order_.pop_back();
-  }
-  recent_order_.push_front(id);
-  auto& r = recent_[id];
-  r = s;
-  r.lru = recent_order_.begin();
+void conversation_tracker::touch(state& s) {
+  if (!s.active) return;
+  auto i = s.self;
+  unlink(active_, i);
+  link_front(active_, i);
 }
 
-void conversation_tracker::retire(const std::string& id) {
-  auto it = active_.find(id);
-  if (it == active_.end()) return;
-  lru_.erase(it->second.lru);
-  remember_ended(id, it->second);
-  active_.erase(it);
+void conversation_tracker::retire(state& s) {
+  if (!s.active) return;
+  auto i = s.self;
+  unlink(active_, i);
+  s.active = false;
+  if (limits_.max_recently_ended == 0) {
+    index_.erase(std::string_view(s.id));
+    free_.push_back(i);
+    return;
+  }
+  if (recent_.size >= limits_.max_recently_ended) release(recent_, recent_.tail);
+  link_front(recent_, i);
 }
 
 void conversation_tracker::apply(const conversation_snapshot& snap,
                                  std::vector<lifecycle_event>& out) {
   const auto& id = snap.conversation_id;
   state* s = find(id);
-  bool is_active = active_.contains(id);
+  bool is_active = s && s->active;
   if (!s) {
     s = &track(id);
     s->signature = snap.signature;
@@ -102,7 +137,7 @@ void conversation_tracker::apply(const conversation_snapshot& snap,
   bool wrapup_due = false;
   for (auto& p : snap.participants)
     if (p.wrapup_required && p.wrapup_code.empty()) wrapup_due = true;
-  if (is_active && s->ended && (s->wrapped || !wrapup_due)) retire(id);
+  if (is_active && s->ended && (s->wrapped || !wrapup_due)) retire(*s);
 }
 
 bool conversation_tracker::observe(const lifecycle_event& event) {
@@ -116,7 +151,7 @@ bool conversation_tracker::observe(const lifecycle_event& event) {
   } else {
     // Already known (from another transport or channel): its start has been emitted.
     if (kind == lifecycle::start) return false;
-    if (active_.contains(f.conversation_id)) touch(*s);
+    touch(*s);
   }
   switch (kind) {
     case lifecycle::end:
@@ -126,7 +161,7 @@ bool conversation_tracker::observe(const lifecycle_event& event) {
     case lifecycle::wrapup:
       if (s->wrapped) return false;
       s->wrapped = true;
-      if (active_.contains(f.conversation_id)) retire(f.conversation_id);
+      retire(*s);
       break;
     default:
       break;
@@ -136,9 +171,9 @@ bool conversation_tracker::observe(const lifecycle_event& event) {
 
 std::vector<std::string> conversation_tracker::active_ids() const {
   std::vector<std::string> ids;
-  ids.reserve(active_.size());
-  for (auto& [id, s] : active_)
-    if (!s.ended || !s.wrapped) ids.push_back(id);
+  ids.reserve(active_.size);
+  for (auto i = active_.head; i != none; i = slots_[i].next)
+    if (!slots_[i].ended || !slots_[i].wrapped) ids.push_back(slots_[i].id);
   return ids;
 }
 

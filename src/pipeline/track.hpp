@@ -7,11 +7,18 @@
 // Memory is bounded: at most max_active conversations are tracked (the least recently seen is
 // evicted past that) and ended conversations move to a bounded "recently ended" set so a late or
 // duplicated snapshot does not restart them. Not thread-safe: owned by one pipeline strand.
+//
+// One hash lookup per event (open addressing), slots reused in place and LRU lists linked by
+// slot index: a stream where every event names a new conversation costs no allocation per event
+// once the tables are warm (bench/: monitor_micro_bench, monitor_load).
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstddef>
 #include <cstdint>
-#include <list>
+#include <deque>
+#include <functional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "core/events.hpp"
@@ -36,31 +43,45 @@ class conversation_tracker final {
   bool observe(const lifecycle_event& event);
 
   std::vector<std::string> active_ids() const;
-  std::size_t active_count() const noexcept { return active_.size(); }
+  std::size_t active_count() const noexcept { return active_.size; }
   std::size_t seen_count() const noexcept { return seen_; }
   std::size_t evicted_count() const noexcept { return evicted_; }
 
  private:
+  static constexpr std::uint32_t none = UINT32_MAX;
   struct state {
+    std::string id;
+    std::string media_type;
     std::uint64_t signature = 0;
     bool has_snapshot = false;  // false while known only from typed events
     bool ended = false;
     bool wrapped = false;
-    std::string media_type;
-    std::list<std::string>::iterator lru;
+    bool active = false;  // in the active list, else in the recently-ended list
+    std::uint32_t self = none;  // own slot index
+    std::uint32_t prev = none, next = none;
+  };
+  struct lru {  // front = most recent
+    std::uint32_t head = none, tail = none;
+    std::size_t size = 0;
+  };
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
 
-  state* find(const std::string& id);
-  state& track(const std::string& id);
+  state* find(std::string_view id);
+  state& track(std::string_view id);
   void touch(state& s);
-  void retire(const std::string& id);  // ended (and wrapped or no wrap-up due): active → recent
-  void remember_ended(const std::string& id, const state& s);
+  void retire(state& s);  // ended (and wrapped or no wrap-up due): active → recently ended
+  void link_front(lru& list, std::uint32_t i);
+  void unlink(lru& list, std::uint32_t i);
+  void release(lru& list, std::uint32_t i);  // forget entirely
 
   tracker_limits limits_;
-  std::unordered_map<std::string, state> active_;
-  std::list<std::string> lru_;  // front = most recently seen
-  std::unordered_map<std::string, state> recent_;
-  std::list<std::string> recent_order_;
+  std::deque<state> slots_;  // stable addresses: the index keys are views of slots_[i].id
+  std::vector<std::uint32_t> free_;
+  boost::unordered_flat_map<std::string_view, std::uint32_t, id_hash, std::equal_to<>> index_;
+  lru active_, recent_;
   std::size_t seen_ = 0;
   std::size_t evicted_ = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace grm::pipeline {
 namespace {
 
@@ -115,6 +117,30 @@ TEST(Tracker, TheFirstSnapshotOfATypedConversationIsItsStateNotAnUpdate) {
   EXPECT_TRUE(out.empty());
   t.apply(snap("c", {{"a", true}}), out);  // a real change after that is still seen
   EXPECT_EQ(kinds(out), std::vector<lifecycle>{lifecycle::end});
+}
+
+TEST(Tracker, RecentlyEndedIsBoundedAndSlotsAreReusedForNewConversations) {
+  conversation_tracker t({.max_active = 4, .max_recently_ended = 3});
+  auto typed = [](auto event, const std::string& id) {
+    event.conversation_id = id;
+    return lifecycle_event{event};
+  };
+  for (int i = 0; i < 10; ++i) {
+    auto id = "done" + std::to_string(i);
+    ASSERT_TRUE(t.observe(typed(conversation_start{}, id)));
+    ASSERT_TRUE(t.observe(typed(conversation_end{}, id)));
+    ASSERT_TRUE(t.observe(typed(conversation_wrapup{}, id)));
+  }
+  EXPECT_EQ(t.active_count(), 0u);
+  EXPECT_FALSE(t.observe(typed(conversation_end{}, "done9")));  // still remembered: no repeat
+  EXPECT_TRUE(t.observe(typed(conversation_end{}, "done0")));   // forgotten long ago
+  std::vector<lifecycle_event> out;
+  t.apply(snap("live-a", {{"a", false}}), out);
+  t.apply(snap("live-b", {{"b", false}}), out);
+  auto ids = t.active_ids();
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"done0", "live-a", "live-b"}));
+  EXPECT_EQ(t.seen_count(), 13u);
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+#pragma once
+// Deterministic workloads shaped like the Node peer's generator (../shared/peers/node-seed/
+// gen_sse_file.js): tutorial-shaped SSE events of ~330-550 bytes of JSON, weighted event types
+// (start, update, end, wrapup and a type the tutorial does not know), ~5 % keep-alives; and
+// Notifications WebSocket frames (detail events and queue conversation snapshots).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grm::bench {
+
+struct sse_workload {
+  std::string bytes;
+  std::size_t events = 0;      // records that are real events
+  std::size_t keepalives = 0;  // `data: {}` / `data:` records
+};
+
+sse_workload make_sse_workload(std::size_t events, std::uint64_t seed = 42, double keepalive_ratio = 0.05);
+// Reads a file (e.g. the peer's data/events.sse) as the workload; events/keepalives counted.
+sse_workload load_sse_file(const std::string& path);
+
+std::vector<std::string> make_notification_frames(std::size_t frames, std::uint64_t seed = 42);
+
+// Peak resident set size of this process in bytes (VmHWM), 0 when unknown.
+std::size_t peak_rss_bytes();
+
+}  // namespace grm::bench
