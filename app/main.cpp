@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--json", demo.json, "print each event as a JSON line");
 
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr: stdout carries the events (`monitor --json` is piped into other tools).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("genesys-relay"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (*monitor) return grm::app::run_monitor(mon);

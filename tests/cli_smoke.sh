@@ -29,3 +29,9 @@ set -e
 echo "$msg" | grep -q "'nowhere' is not a Genesys Cloud region" || fail "bad region message: $msg"
 echo "$msg" | grep -q topsecret && fail "secret leaked: $msg"
 echo "cli_smoke: 1 passed, 0 failed"
+
+# stdout carries only events and results: logs go to stderr.
+out="$("$bin" demo --duration 2 2>/dev/null)"
+echo "$out" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' && fail "log lines on stdout: $(echo "$out" | head -3)"
+echo "$out" | grep -q "genesys-relay demo summary" || fail "demo summary missing from stdout"
+echo "cli_smoke: ok"
