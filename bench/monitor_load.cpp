@@ -53,14 +53,6 @@ double percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
-// The tutorial's listeners build a log line per event; ours do the same work.
-void attach_listeners(pipeline::event_router& router, std::string& sink) {
-  router.on<conversation_start>([&](auto& e) { sink = fmt::format("[START] Conversation {} at {}", e.conversation_id, e.timestamp); });
-  router.on<conversation_update>([&](auto& e) { sink = fmt::format("[UPDATE] Conversation {} state changed", e.conversation_id); });
-  router.on<conversation_end>([&](auto& e) { sink = fmt::format("[END] Conversation {} terminated at {}", e.conversation_id, e.timestamp); });
-  router.on<conversation_wrapup>([&](auto& e) { sink = fmt::format("[WRAPUP] Conversation {} entered wrapup", e.conversation_id); });
-}
-
 // Parser + pipeline fed chunk by chunk, timing each chunk.
 struct sse_pipeline {
   pipeline::event_router router;
@@ -70,7 +62,7 @@ struct sse_pipeline {
   net::sse_parser parser{{[this](const net::sse_event& e) { p.sse_data(e.data, "load"); }, {}, {}}};
   std::vector<double> chunk_ms;
 
-  sse_pipeline() { attach_listeners(router, line); }
+  sse_pipeline() { bench::attach_tutorial_listeners(router, line); }
   void feed(std::string_view chunk) {
     auto t0 = steady_clock::now();
     parser.feed(chunk);
@@ -153,7 +145,7 @@ result run_sim(double rate, double duration_s) {
   result r;
   r.workload = "sim";
   std::string line;
-  attach_listeners(router, line);
+  bench::attach_tutorial_listeners(router, line);
   router.on_any([&](const lifecycle_event& e) {
     auto& f = fields_of(e);
     if (f.origin.starts_with("sse:"))

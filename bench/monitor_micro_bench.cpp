@@ -7,7 +7,6 @@
 // --sse-file PATH (e.g. the peer's data/events.sse, for a byte-identical comparison).
 // Chunks are 64 KiB, as the peer's file stream reads them.
 #include <benchmark/benchmark.h>
-#include <fmt/format.h>
 
 #include <cstring>
 #include <optional>
@@ -51,21 +50,13 @@ void BM_SseParse(benchmark::State& state) {
 }
 BENCHMARK(BM_SseParse)->Unit(benchmark::kMillisecond);
 
-// Handlers do what the tutorial's listeners do: build the line they would log.
-void attach_tutorial_listeners(pipeline::event_router& router, std::string& sink) {
-  router.on<conversation_start>([&](const conversation_start& e) { sink = fmt::format("[START] Conversation {} at {}", e.conversation_id, e.timestamp); });
-  router.on<conversation_update>([&](const conversation_update& e) { sink = fmt::format("[UPDATE] Conversation {} state changed", e.conversation_id); });
-  router.on<conversation_end>([&](const conversation_end& e) { sink = fmt::format("[END] Conversation {} terminated at {}", e.conversation_id, e.timestamp); });
-  router.on<conversation_wrapup>([&](const conversation_wrapup& e) { sink = fmt::format("[WRAPUP] Conversation {} entered wrapup", e.conversation_id); });
-}
-
 void BM_SseParseDecodeRoute(benchmark::State& state) {
   const auto& w = sse();
   std::uint64_t handled = 0, errors = 0;
   for (auto _ : state) {
     pipeline::event_router router;
     std::string line;
-    attach_tutorial_listeners(router, line);
+    bench::attach_tutorial_listeners(router, line);
     pipeline::monitor_pipeline p(router, {}, [&](const pipeline::stream_error&) { ++errors; });
     net::sse_parser parser({[&](const net::sse_event& e) { p.sse_data(e.data, "bench"); }, {}, {}});
     feed_in_chunks(w.bytes, [&](std::string_view c) { parser.feed(c); });
@@ -85,7 +76,7 @@ void BM_NotificationDecodeRoute(benchmark::State& state) {
   for (auto _ : state) {
     pipeline::event_router router;
     std::string line;
-    attach_tutorial_listeners(router, line);
+    bench::attach_tutorial_listeners(router, line);
     pipeline::monitor_pipeline p(router, {}, [&](const pipeline::stream_error&) { ++errors; });
     for (auto& f : frames) benchmark::DoNotOptimize(p.notification(f, "bench"));
     benchmark::DoNotOptimize(line);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/route.hpp"
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -109,6 +111,21 @@ std::size_t peak_rss_bytes() {
   while (std::getline(status, line))
     if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;
   return 0;
+}
+
+void attach_tutorial_listeners(pipeline::event_router& router, std::string& sink) {
+  router.on<conversation_start>([&](const conversation_start& e) {
+    sink = fmt::format("[START] Conversation {} at {}", e.conversation_id, e.timestamp);
+  });
+  router.on<conversation_update>([&](const conversation_update& e) {
+    sink = fmt::format("[UPDATE] Conversation {} state changed", e.conversation_id);
+  });
+  router.on<conversation_end>([&](const conversation_end& e) {
+    sink = fmt::format("[END] Conversation {} terminated at {}", e.conversation_id, e.timestamp);
+  });
+  router.on<conversation_wrapup>([&](const conversation_wrapup& e) {
+    sink = fmt::format("[WRAPUP] Conversation {} entered wrapup", e.conversation_id);
+  });
 }
 
 }  // namespace grm::bench

@@ -8,7 +8,15 @@
 #include <string>
 #include <vector>
 
+namespace grm::pipeline {
+class event_router;
+}
+
 namespace grm::bench {
+
+// Handlers that do the work the tutorial's listeners do (listeners.js): format the line each
+// event would log, into `sink`, so the comparison with the Node peer is like for like.
+void attach_tutorial_listeners(pipeline::event_router& router, std::string& sink);
 
 struct sse_workload {
   std::string bytes;

@@ -4,7 +4,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -12,7 +11,8 @@
 #include <boost/beast/http.hpp>
 
 #include <mutex>
-#include <thread>
+
+#include "sim/loopback.hpp"
 
 namespace grm::sim {
 
@@ -25,27 +25,18 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 struct connect_proxy::impl {
-  explicit impl(std::string auth) : required_authorization(std::move(auth)), acceptor(ioc) {
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor.open(ep.protocol());
-    acceptor.bind(ep);
-    acceptor.listen();
-    port = acceptor.local_endpoint().port();
-  }
+  explicit impl(std::string auth) : required_authorization(std::move(auth)) {}
 
   std::string required_authorization;
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
-  std::uint16_t port = 0;
-  std::thread thread;
+  loopback_loop loop;
   mutable std::mutex mu;
   std::vector<proxy_tunnel> tunnels;
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+      auto [ec, sock] = co_await loop.acceptor.async_accept(as_tuple(use_awaitable));
       if (ec) co_return;
-      asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+      asio::co_spawn(loop.ioc, session(std::move(sock)), asio::detached);
     }
   }
 
@@ -78,8 +69,8 @@ struct connect_proxy::impl {
       co_return;
     }
     auto colon = t.target.rfind(':');
-    tcp::socket upstream(ioc);
-    tcp::resolver resolver(ioc);
+    tcp::socket upstream(loop.ioc);
+    tcp::resolver resolver(loop.ioc);
     auto [dec, results] = co_await resolver.async_resolve(t.target.substr(0, colon), t.target.substr(colon + 1),
                                                            as_tuple(use_awaitable));
     if (dec) co_return;
@@ -95,16 +86,13 @@ struct connect_proxy::impl {
 
 connect_proxy::connect_proxy(std::string required_authorization)
     : impl_(std::make_shared<impl>(std::move(required_authorization))) {
-  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
-  impl_->thread = std::thread([i = impl_] { i->ioc.run(); });
+  asio::co_spawn(impl_->loop.ioc, impl_->accept_loop(), asio::detached);
+  impl_->loop.start();
 }
 
-connect_proxy::~connect_proxy() {
-  impl_->ioc.stop();
-  impl_->thread.join();
-}
+connect_proxy::~connect_proxy() { impl_->loop.stop(); }
 
-std::string connect_proxy::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::string connect_proxy::url() const { return "http://127.0.0.1:" + std::to_string(impl_->loop.port()); }
 
 std::vector<proxy_tunnel> connect_proxy::tunnels() const {
   std::lock_guard lock(impl_->mu);

@@ -19,13 +19,12 @@
 #include <boost/json.hpp>
 
 #include <deque>
-#include <future>
 #include <mutex>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "core/time.hpp"
+#include "sim/loopback.hpp"
 #include "sim/tls_cert.hpp"
 
 namespace grm::sim {
@@ -110,27 +109,18 @@ std::string media_array(const std::string& media) {
 
 struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   explicit impl(sim_options o)
-      : opt(std::move(o)), ssl_ctx(asio::ssl::context::tls_server), acceptor(ioc),
-        tick_timer(ioc), rng(std::random_device{}()) {
+      : opt(std::move(o)), loop(opt.bind, opt.port), ssl_ctx(asio::ssl::context::tls_server),
+        tick_timer(loop.ioc), rng(std::random_device{}()) {
     cert = make_self_signed_certificate("genesys-relay simulator");
     ssl_ctx.use_certificate_chain(asio::buffer(cert.cert_pem));
     ssl_ctx.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
-    tcp::endpoint ep(asio::ip::make_address(opt.bind), opt.port);
-    acceptor.open(ep.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(ep);
-    acceptor.listen();
-    port = acceptor.local_endpoint().port();
   }
 
   sim_options opt;
-  asio::io_context ioc;
+  loopback_loop loop;  // before everything bound to its io_context, so it is destroyed last
   asio::ssl::context ssl_ctx;
   certificate cert;
-  tcp::acceptor acceptor;
   asio::steady_timer tick_timer;
-  std::thread thread;
-  std::uint16_t port = 0;
   std::mt19937_64 rng;
 
   std::map<std::string, steady_clock::time_point> tokens;
@@ -249,7 +239,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
 
   json::object channel_json(const channel_state& c) {
     return {{"id", c.id},
-            {"connectUri", "wss://127.0.0.1:" + std::to_string(port) + "/channels/" + c.id},
+            {"connectUri", "wss://127.0.0.1:" + std::to_string(loop.port()) + "/channels/" + c.id},
             {"expires", format_rfc3339(time_point_cast<milliseconds>(c.expires))}};
   }
 
@@ -346,9 +336,9 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+      auto [ec, sock] = co_await loop.acceptor.async_accept(as_tuple(use_awaitable));
       if (ec) co_return;  // acceptor closed: the simulator is stopping
-      asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+      asio::co_spawn(loop.ioc, session(std::move(sock)), asio::detached);
     }
   }
 
@@ -416,7 +406,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     auto [aec] = co_await ws.async_accept(req, as_tuple(use_awaitable));
     if (aec) co_return;
-    auto box = std::make_shared<outbox>(ioc.get_executor());
+    auto box = std::make_shared<outbox>(loop.ioc.get_executor());
     box->abort = [&ws] { beast::get_lowest_layer(ws).close(); };
     // One WebSocket per channel: a second connection disconnects the first.
     if (it->second.socket) it->second.socket->close();
@@ -462,7 +452,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     beast::get_lowest_layer(stream).expires_after(seconds{10});
     auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), as_tuple(use_awaitable));
     if (hec) co_return;
-    auto box = std::make_shared<outbox>(ioc.get_executor());
+    auto box = std::make_shared<outbox>(loop.ioc.get_executor());
     box->abort = [&stream] { beast::get_lowest_layer(stream).close(); };
     sse_clients.insert(box);
     count([](auto& s) { ++s.sse_connections; });
@@ -634,32 +624,22 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
 
   void start() {
     next_heartbeat = steady_clock::now() + opt.heartbeat_interval;
-    asio::co_spawn(ioc, accept_loop(), asio::detached);
-    asio::co_spawn(ioc, tick_loop(), asio::detached);
-    thread = std::thread([this] { ioc.run(); });
+    asio::co_spawn(loop.ioc, accept_loop(), asio::detached);
+    asio::co_spawn(loop.ioc, tick_loop(), asio::detached);
+    loop.start();
   }
 
   template <typename F>
   void on_sim_thread(F f) {
-    std::promise<void> done;
-    asio::post(ioc, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
+    loop.run_on_loop(f);
   }
 
   void stop() {
-    if (!thread.joinable()) return;
-    on_sim_thread([this] {
-      boost::system::error_code ec;
-      acceptor.close(ec);
+    loop.stop([this] {
       tick_timer.cancel();
       for (auto& c : std::set(ws_clients)) c->close();
       for (auto& c : std::set(sse_clients)) c->close();
     });
-    ioc.stop();
-    thread.join();
   }
 };
 
@@ -670,7 +650,7 @@ genesys_simulator::genesys_simulator(sim_options options)
 
 genesys_simulator::~genesys_simulator() { impl_->stop(); }
 
-std::uint16_t genesys_simulator::port() const noexcept { return impl_->port; }
+std::uint16_t genesys_simulator::port() const noexcept { return impl_->loop.port(); }
 std::string genesys_simulator::https_url() const { return "https://127.0.0.1:" + std::to_string(port()); }
 std::string genesys_simulator::http_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 const std::string& genesys_simulator::certificate_pem() const noexcept { return impl_->cert.cert_pem; }
@@ -693,7 +673,7 @@ void genesys_simulator::send_socket_closing() {
                                json::object{{"channelId", id}, {"systemTopicType", "socket_closing"},
                                             {"reason", "maintenance"},
                                             {"message", "The socket will close shortly"}}));
-      auto timer = std::make_shared<asio::steady_timer>(s->ioc, s->opt.socket_closing_grace);
+      auto timer = std::make_shared<asio::steady_timer>(s->loop.ioc, s->opt.socket_closing_grace);
       timer->async_wait([timer, weak = std::weak_ptr<outbox>(ch.socket)](auto) {
         if (auto box = weak.lock()) box->close();
       });

@@ -47,25 +47,41 @@ struct fixture {
     ioc.run();
     return f.get();
   }
+
+  // A client trusting the simulator whose HTTPS goes through `proxy_url` (none: direct), hosts
+  // in `no_proxy` excepted.
+  std::unique_ptr<http_client> client(std::string proxy_url = {}, std::string no_proxy = {}) {
+    auto o = options();
+    o.proxy = {std::move(proxy_url), std::move(no_proxy)};
+    return std::make_unique<http_client>(ioc.get_executor(), o);
+  }
+  unsigned token_status(http_client& c, const std::string& base) { return run(c.send(token_request(base))).status; }
+  // The error the request fails with; nullopt when it succeeds.
+  std::optional<relay_error> error_of(http_client& c, http_request req) {
+    try {
+      run(c.send(std::move(req)));
+      return std::nullopt;
+    } catch (const relay_error& e) {
+      return e;
+    }
+  }
 };
 
 TEST(HttpClient, KeepAlivePoolReusesOneConnectionPerHost) {
   fixture fx;
-  http_client c(fx.ioc.get_executor(), fx.options());
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(fx.run(c.send(fx.token_request(fx.sim.https_url()))).status, 200u);
-  EXPECT_EQ(c.stats().connections_opened, 1u);
-  EXPECT_EQ(c.stats().connections_reused, 4u);
-  EXPECT_EQ(fx.run(c.send(fx.token_request(fx.sim.http_url()))).status, 200u);  // another scheme: another pool
-  EXPECT_EQ(c.stats().connections_opened, 2u);
+  auto c = fx.client();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(fx.token_status(*c, fx.sim.https_url()), 200u);
+  EXPECT_EQ(c->stats().connections_opened, 1u);
+  EXPECT_EQ(c->stats().connections_reused, 4u);
+  EXPECT_EQ(fx.token_status(*c, fx.sim.http_url()), 200u);  // another scheme: another pool
+  EXPECT_EQ(c->stats().connections_opened, 2u);
 }
 
 TEST(HttpClient, HttpsGoesThroughTheConnectProxyWithVerifiedTls) {
   fixture fx;
   sim::connect_proxy proxy;
-  auto o = fx.options();
-  o.proxy = {proxy.url(), ""};
-  http_client c(fx.ioc.get_executor(), o);
-  EXPECT_EQ(fx.run(c.send(fx.token_request(fx.sim.https_url()))).status, 200u);
+  auto c = fx.client(proxy.url());
+  EXPECT_EQ(fx.token_status(*c, fx.sim.https_url()), 200u);
   auto tunnels = proxy.tunnels();
   ASSERT_EQ(tunnels.size(), 1u);
   EXPECT_EQ(tunnels[0].target, "127.0.0.1:" + std::to_string(fx.sim.port()));
@@ -75,10 +91,8 @@ TEST(HttpClient, HttpsGoesThroughTheConnectProxyWithVerifiedTls) {
 TEST(HttpClient, ProxyCredentialsFromTheUrlAreSentAsBasicAuth) {
   fixture fx;
   sim::connect_proxy proxy("Basic dXNlcjpwYXNz");  // user:pass
-  auto o = fx.options();
-  o.proxy = {"http://user:pass@" + proxy.url().substr(7), ""};
-  http_client c(fx.ioc.get_executor(), o);
-  EXPECT_EQ(fx.run(c.send(fx.token_request(fx.sim.https_url()))).status, 200u);
+  auto c = fx.client("http://user:pass@" + proxy.url().substr(7));
+  EXPECT_EQ(fx.token_status(*c, fx.sim.https_url()), 200u);
   ASSERT_EQ(proxy.tunnels().size(), 1u);
   EXPECT_TRUE(proxy.tunnels()[0].accepted);
 }
@@ -86,42 +100,31 @@ TEST(HttpClient, ProxyCredentialsFromTheUrlAreSentAsBasicAuth) {
 TEST(HttpClient, ARefusedTunnelIsAClearErrorWithoutTheProxyPassword) {
   fixture fx;
   sim::connect_proxy proxy("Basic dXNlcjpwYXNz");
-  auto o = fx.options();
-  o.proxy = {"http://user:hunter2@" + proxy.url().substr(7), ""};
-  http_client c(fx.ioc.get_executor(), o);
-  try {
-    fx.run(c.send(fx.token_request(fx.sim.https_url())));
-    FAIL() << "expected the proxy to refuse";
-  } catch (const relay_error& e) {
-    std::string m = e.what();
-    EXPECT_EQ(m, "proxy " + proxy.url().substr(7) + " refused CONNECT to 127.0.0.1:" +
-                     std::to_string(fx.sim.port()) + " with status 407");
-    EXPECT_EQ(m.find("hunter2"), std::string::npos);
-  }
+  auto c = fx.client("http://user:hunter2@" + proxy.url().substr(7));
+  auto e = fx.error_of(*c, fx.token_request(fx.sim.https_url()));
+  ASSERT_TRUE(e) << "expected the proxy to refuse";
+  std::string m = e->what();
+  EXPECT_EQ(m, "proxy " + proxy.url().substr(7) + " refused CONNECT to 127.0.0.1:" +
+                   std::to_string(fx.sim.port()) + " with status 407");
+  EXPECT_EQ(m.find("hunter2"), std::string::npos);
 }
 
 TEST(HttpClient, NoProxyHostsAreReachedDirectly) {
   fixture fx;
   sim::connect_proxy proxy;
-  auto o = fx.options();
-  o.proxy = {proxy.url(), "example.com, 127.0.0.1"};
-  http_client c(fx.ioc.get_executor(), o);
-  EXPECT_EQ(fx.run(c.send(fx.token_request(fx.sim.https_url()))).status, 200u);
+  auto c = fx.client(proxy.url(), "example.com, 127.0.0.1");
+  EXPECT_EQ(fx.token_status(*c, fx.sim.https_url()), 200u);
   EXPECT_TRUE(proxy.tunnels().empty());
 }
 
 TEST(HttpClient, AServerThatNeverAnswersHitsTheRequestDeadline) {
   fixture fx;
   asio::ip::tcp::acceptor silent(fx.ioc, {asio::ip::make_address("127.0.0.1"), 0});  // listens, never reads
-  http_client c(fx.ioc.get_executor(), fx.options());
+  auto c = fx.client();
   auto url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/x";
-  http_request req{"GET", url, {}, {}, milliseconds{200}};
-  try {
-    fx.run(c.send(req));
-    FAIL() << "expected a timeout";
-  } catch (const relay_error& e) {
-    EXPECT_EQ(e.kind(), error_kind::timeout) << e.what();
-  }
+  auto e = fx.error_of(*c, {"GET", url, {}, {}, milliseconds{200}});
+  ASSERT_TRUE(e) << "expected a timeout";
+  EXPECT_EQ(e->kind(), error_kind::timeout) << e->what();
 }
 
 TEST(HttpClient, AnUntrustedCertificateIsRefusedUnlessVerificationIsExplicitlyOff) {

@@ -2,6 +2,8 @@
 // every fault the simulator can inject. Waits are bounded; no test asserts a timing.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "tests/support/monitor_harness.hpp"
 
 namespace grm::testing {
@@ -170,11 +172,15 @@ TEST(MonitorIntegration, TransientServerErrorsAreRetried) {
   ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 1); })) << h.fatal_error();
 }
 
-TEST(MonitorIntegration, BadInputIsReportedWithAPreciseMessageAndTheStreamsCarryOn) {
+// Injects one malformed, one wrongly typed and one oversized event into every stream; `check`
+// asserts the messages (count(needle) = errors containing it). Then the same connections must
+// go on delivering whole lifecycles.
+using error_count = std::function<long(const std::string&)>;
+void expect_bad_input_reported_and_streams_carry_on(harness_options o, const std::function<void(const error_count&)>& check) {
   auto so = fast_sim(2);
   sim::genesys_simulator s(so);
   s.pause_generator(true);
-  monitor_harness h(s, so, {});
+  monitor_harness h(s, so, o);
   h.start();
   ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
   s.inject_malformed();
@@ -182,18 +188,22 @@ TEST(MonitorIntegration, BadInputIsReportedWithAPreciseMessageAndTheStreamsCarry
   s.inject_oversized(300 * 1024);
   ASSERT_TRUE(h.wait_until([&] { return h.stream_errors().size() >= 3; })) << h.fatal_error();
   auto errors = h.stream_errors();
-  auto count = [&](const std::string& needle) {
-    return std::count_if(errors.begin(), errors.end(), [&](auto& e) { return contains(e, needle); });
-  };
-  EXPECT_EQ(count("invalid JSON"), 1);
-  EXPECT_EQ(count("field 'id' must be a string, got number"), 1);
-  EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
-  // Still running on the same connections: new conversations arrive complete.
+  check([&](const std::string& needle) {
+    return static_cast<long>(std::count_if(errors.begin(), errors.end(), [&](auto& e) { return contains(e, needle); }));
+  });
   s.pause_generator(false);
   ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
-  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k.back(), "wrapup") << id;
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
   EXPECT_EQ(h.stats().reconnects, 0u);
   EXPECT_TRUE(h.fatal_error().empty());
+}
+
+TEST(MonitorIntegration, BadInputIsReportedWithAPreciseMessageAndTheStreamsCarryOn) {
+  expect_bad_input_reported_and_streams_carry_on({}, [](const error_count& count) {
+    EXPECT_EQ(count("invalid JSON"), 1);
+    EXPECT_EQ(count("field 'id' must be a string, got number"), 1);
+    EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
+  });
 }
 
 harness_options sse_only() {
@@ -227,29 +237,13 @@ TEST(MonitorIntegration, SseByteByByteDeliveryLosesNothing) {
 }
 
 TEST(MonitorIntegration, SseBadLinesAreReportedWithTheRawLineAndTheStreamCarriesOn) {
-  auto so = fast_sim(2);
-  sim::genesys_simulator s(so);
-  s.pause_generator(true);
-  monitor_harness h(s, so, sse_only());
-  h.start();
-  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
-  s.inject_malformed();
-  s.inject_wrong_types();
-  s.inject_oversized(300 * 1024);
-  ASSERT_TRUE(h.wait_until([&] { return h.stream_errors().size() >= 3; })) << h.fatal_error();
-  auto errors = h.stream_errors();
-  auto count = [&](const std::string& needle) {
-    return std::count_if(errors.begin(), errors.end(), [&](auto& e) { return contains(e, needle); });
-  };
-  EXPECT_EQ(count("invalid JSON"), 1);
-  EXPECT_EQ(count("invalid JSON") , count("[raw: {\"eventType\":\"conversation:start\",\"conversationId\":]"));  // the raw line
-  EXPECT_EQ(count("field 'conversationId' must be a string, got number"), 1);
-  EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
-  s.pause_generator(false);
-  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
-  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
-  EXPECT_EQ(h.stats().reconnects, 0u);
-  EXPECT_TRUE(h.fatal_error().empty());
+  expect_bad_input_reported_and_streams_carry_on(sse_only(), [](const error_count& count) {
+    EXPECT_EQ(count("invalid JSON"), 1);
+    // The message carries the raw line that failed.
+    EXPECT_EQ(count("[raw: {\"eventType\":\"conversation:start\",\"conversationId\":]"), 1);
+    EXPECT_EQ(count("field 'conversationId' must be a string, got number"), 1);
+    EXPECT_EQ(count("exceeds the limit of 262144 bytes"), 1);
+  });
 }
 
 TEST(MonitorIntegration, BothTransportsTogetherDeliverEachEventOnce) {

@@ -200,16 +200,15 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
 
 std::string signer::signing_key(const credentials& creds, std::string_view date, const signing_options& opt) {
   auto id = creds.access_key_id + "/" + std::string(date) + "/" + opt.region + "/" + opt.service;
-  auto fingerprint = sha256_hex(creds.secret_access_key.reveal());
   std::lock_guard lock(mu_);
-  if (auto it = keys_.find(id); it != keys_.end() && it->second.secret_fingerprint == fingerprint)
+  if (auto it = keys_.find(id); it != keys_.end() && it->second.secret_access_key == creds.secret_access_key)
     return it->second.key;
   auto k = hmac("AWS4" + std::string(creds.secret_access_key.reveal()), date);
   k = hmac(k, opt.region);
   k = hmac(k, opt.service);
   k = hmac(k, "aws4_request");
   if (keys_.size() >= 64) keys_.clear();  // days roll over; old keys are never needed again
-  keys_[id] = {fingerprint, k};
+  keys_[id] = {creds.secret_access_key, k};
   return k;
 }
 

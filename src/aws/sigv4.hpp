@@ -79,7 +79,7 @@ class signer final {
 
   mutable std::mutex mu_;
   struct cached {
-    std::string secret_fingerprint;
+    secret secret_access_key;  // a rotated secret under the same key id must not get a stale key
     std::string key;
   };
   std::map<std::string, cached> keys_;  // access key id/date/region/service → derived key

@@ -88,13 +88,12 @@ void conversation_tracker::touch(state& s) {
 void conversation_tracker::retire(state& s) {
   if (!s.active) return;
   auto i = s.self;
-  unlink(active_, i);
   s.active = false;
   if (limits_.max_recently_ended == 0) {
-    index_.erase(std::string_view(s.id));
-    free_.push_back(i);
+    release(active_, i);
     return;
   }
+  unlink(active_, i);
   if (recent_.size >= limits_.max_recently_ended) release(recent_, recent_.tail);
   link_front(recent_, i);
 }
