@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/log.hpp"
 #include "genesys/api.hpp"
 #include "genesys/oauth.hpp"
 #include "net/http.hpp"
@@ -16,7 +17,7 @@
 
 namespace grm::sources {
 
-enum class severity : std::uint8_t { debug, info, warn, error };
+using grm::severity;
 
 struct source_stats {
   std::uint64_t connects = 0;
@@ -40,7 +41,7 @@ struct source_context {
   shutdown_signal& shutdown;
   reconnect_policy reconnect;
   source_stats& stats;
-  std::function<void(severity, std::string_view)> log;
+  log_fn log;
 };
 
 }  // namespace grm::sources

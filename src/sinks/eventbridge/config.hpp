@@ -1,0 +1,34 @@
+#pragma once
+// Where and how the EventBridge sink sends: region and endpoint (resolved the SDKs' way when not
+// set), the request size limit, and the delivery layer's batching and retry settings.
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "aws/shared_config.hpp"
+#include "delivery/batch_sink.hpp"
+
+namespace grm::sinks::eventbridge {
+
+// The classic limit is "less than 256 KB" (a request whose entries sum to 262,144 bytes is
+// refused); since 2026-01 most Regions accept 1 MiB (1,048,576 inclusive). See docs/configuration.md.
+inline constexpr std::size_t limit_256kb = 262'143;
+inline constexpr std::size_t limit_1mb = 1'048'576;
+
+struct eventbridge_settings {
+  std::string region;
+  std::string endpoint;  // empty: https://events.{region}.amazonaws.com
+  std::size_t max_request_bytes = limit_256kb;
+  std::chrono::milliseconds request_timeout{10'000};
+  delivery::delivery_options delivery;
+};
+
+std::string default_endpoint(const std::string& region);
+
+// Fills region and endpoint from AWS_REGION / AWS_DEFAULT_REGION / the profile and
+// AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL / the profile's services when they are empty,
+// and AWS_MAX_ATTEMPTS. Throws relay_error(config) when no region can be found.
+void resolve_with_aws_config(eventbridge_settings& s, const aws::env_lookup& env, const aws::shared_files& files,
+                             const std::string& profile);
+
+}  // namespace grm::sinks::eventbridge
