@@ -1,0 +1,501 @@
+// The EventBridge sink and the AWS credential chain against the AWS emulator on loopback: real
+// TLS, real keep-alive connections, every request SigV4-verified by the emulator. No test asserts
+// a timing; short credential lifetimes only make refreshes happen within the test.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "aws/credentials.hpp"
+#include "core/error.hpp"
+#include "net/http.hpp"
+#include "net/retry.hpp"
+#include "sim/aws_emulator.hpp"
+#include "sinks/eventbridge/sink.hpp"
+
+namespace grm {
+namespace {
+
+namespace asio = boost::asio;
+namespace eb = sinks::eventbridge;
+using namespace std::chrono;
+using delivery::outcome;
+
+constexpr auto kAkid = "AKIDEXAMPLE";
+constexpr auto kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+struct env_map {
+  std::map<std::string, std::string> vars;
+  aws::env_lookup lookup() const {
+    return [this](std::string_view k) -> std::optional<std::string> {
+      auto it = vars.find(std::string(k));
+      return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+  }
+};
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  auto dir = std::filesystem::temp_directory_path() / ("grm-eb-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto p = dir / name;
+  std::ofstream(p) << content;
+  return p.string();
+}
+
+class static_provider final : public aws::credential_provider {
+ public:
+  explicit static_provider(aws::credentials c) : c_(std::move(c)) {}
+  std::string describe() const override { return "test keys"; }
+  asio::awaitable<std::optional<aws::credentials>> fetch() override { co_return c_; }
+
+ private:
+  aws::credentials c_;
+};
+
+aws::credentials example_keys(std::string secret_key = kSecret) {
+  return {kAkid, secret(std::move(secret_key)), {}, std::nullopt, "test"};
+}
+
+eb::put_entry entry(std::string detail = R"({"n":1})") {
+  return {"genesys.sentiment.forwarder", "ChatSentimentAnalysis", std::move(detail), {}, std::nullopt, "", ""};
+}
+
+// A Detail whose entry size (Source 27 + DetailType 21 + Detail) is exactly `bytes`.
+eb::put_entry entry_of_size(std::size_t bytes) {
+  auto e = entry();
+  std::size_t fixed = e.source.size() + e.detail_type.size() + std::string(R"({"p":""})").size();
+  e.detail = R"({"p":")" + std::string(bytes - fixed, 'x') + R"("})";
+  EXPECT_EQ(eb::entry_size(e), bytes);
+  return e;
+}
+
+class EventBridgeSink : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::aws_emulator_options o;
+    events_file = temp_file("events-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".jsonl", "");
+    o.events_file = events_file;
+    emulator = std::make_unique<sim::aws_emulator>(o);
+    net::http_client_options ho;
+    ho.tls.ca_pem = emulator->certificate_pem();
+    http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
+  }
+
+  eb::eventbridge_settings settings() {
+    eb::eventbridge_settings s;
+    s.region = "us-east-1";
+    s.endpoint = emulator->https_url();
+    s.delivery.linger = milliseconds{5};
+    s.delivery.backoff_base = milliseconds{1};
+    s.delivery.backoff_cap = milliseconds{5};
+    return s;
+  }
+
+  std::unique_ptr<aws::credentials_cache> cache_with(aws::credentials c) {
+    return std::make_unique<aws::credentials_cache>(std::make_unique<static_provider>(std::move(c)));
+  }
+
+  // Runs `op` on the test's io_context until it completes (idle pooled connections may remain).
+  template <typename T>
+  T run(asio::awaitable<T> op) {
+    auto f = asio::co_spawn(ioc, std::move(op), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+    return f.get();
+  }
+
+  // Publishes every entry concurrently (so they can share requests), then closes the sink.
+  std::vector<outcome> publish_all(eb::publisher& pub, std::vector<eb::put_entry> entries) {
+    return run([&]() -> asio::awaitable<std::vector<outcome>> {
+      std::vector<outcome> out(entries.size());
+      std::size_t done = 0;
+      for (std::size_t i = 0; i < entries.size(); ++i)
+        asio::co_spawn(ioc, [&, i]() -> asio::awaitable<void> {
+          auto e = std::move(entries[i]);
+          out[i] = co_await pub.publish(std::move(e));
+          ++done;
+        }, asio::detached);
+      while (done < entries.size()) co_await net::sleep_for(milliseconds{1});
+      co_await pub.close();
+      co_return out;
+    }());
+  }
+
+  std::vector<outcome> publish_with(aws::credentials c, std::vector<eb::put_entry> entries,
+                                    std::optional<eb::eventbridge_settings> s = std::nullopt) {
+    auto cache = cache_with(std::move(c));
+    eb::publisher pub(*http, *cache, s ? *s : settings());
+    return publish_all(pub, std::move(entries));
+  }
+
+  asio::io_context ioc;
+  std::string events_file;
+  std::unique_ptr<sim::aws_emulator> emulator;
+  std::unique_ptr<net::http_client> http;
+};
+
+TEST_F(EventBridgeSink, DeliversOverVerifiedTlsAndReportsEachEventId) {
+  auto a = entry(R"({"conversationId":"c-1","note":"café ☕"})");
+  a.time = sys_seconds{seconds{1'790'000'000}};
+  a.resources = {"arn:aws:example:us-east-1:123456789012:conversation/c-1"};
+  a.event_bus = "genesys-relay";
+  a.trace_header = "Root=1-5759e988-bd862e3fe1be46a994272793";
+  auto out = publish_with(example_keys(), {a, entry(R"({"n":2})")});
+  ASSERT_TRUE(out[0].delivered) << out[0].code << ": " << out[0].message;
+  ASSERT_TRUE(out[1].delivered);
+  auto events = emulator->events();
+  ASSERT_EQ(events.size(), 2u);
+  std::map<std::string, sim::accepted_event> by_id;
+  for (auto& e : events) by_id[e.event_id] = e;
+  auto& got = by_id.at(out[0].id);
+  EXPECT_EQ(got.detail, a.detail);  // multibyte UTF-8 round-trips byte for byte
+  EXPECT_EQ(got.source, "genesys.sentiment.forwarder");
+  EXPECT_EQ(got.detail_type, "ChatSentimentAnalysis");
+  EXPECT_EQ(got.event_bus, "genesys-relay");
+  EXPECT_EQ(got.trace_header, a.trace_header);
+  EXPECT_EQ(got.resources, a.resources);
+  EXPECT_EQ(got.time, 1'790'000'000);
+  EXPECT_EQ(got.access_key_id, kAkid);
+  EXPECT_EQ(by_id.count(out[1].id), 1u);
+  EXPECT_EQ(emulator->stats().signature_failures, 0u);
+  EXPECT_EQ(http->stats().connections_opened, 1u);  // one keep-alive connection for both
+}
+
+TEST_F(EventBridgeSink, ExactlyTenEntriesShareOneRequestAndAnEleventhStartsAnother) {
+  std::vector<eb::put_entry> ten(10, entry());
+  auto out = publish_with(example_keys(), ten);
+  for (auto& o : out) EXPECT_TRUE(o.delivered);
+  auto log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].entries, 10u);
+
+  std::vector<eb::put_entry> eleven(11, entry());
+  out = publish_with(example_keys(), eleven);
+  for (auto& o : out) EXPECT_TRUE(o.delivered);
+  log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[1].entries + log[2].entries, 11u);
+  EXPECT_EQ(std::max(log[1].entries, log[2].entries), 10u);
+}
+
+TEST_F(EventBridgeSink, EntriesSummingToExactlyTheLimitGoTogetherAndOneByteMoreSplits) {
+  auto out = publish_with(example_keys(), {entry_of_size(200'000), entry_of_size(62'143)});
+  ASSERT_TRUE(out[0].delivered) << out[0].message;
+  ASSERT_TRUE(out[1].delivered) << out[1].message;
+  auto log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].entry_bytes, eb::limit_256kb);  // the emulator accepted the full limit
+
+  out = publish_with(example_keys(), {entry_of_size(200'000), entry_of_size(62'144)});
+  EXPECT_TRUE(out[0].delivered && out[1].delivered);
+  log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[1].entries, 1u);
+  EXPECT_EQ(log[2].entries, 1u);
+}
+
+TEST_F(EventBridgeSink, AnEntryOverTheLimitIsDeadLetteredLocallyAndNeverSent) {
+  auto out = publish_with(example_keys(), {entry_of_size(262'144), entry()});
+  EXPECT_FALSE(out[0].delivered);
+  EXPECT_EQ(out[0].code, "OversizedEntry");
+  EXPECT_EQ(out[0].message, "the entry is 262144 bytes by the sink's size rule; a request may carry at most 262143");
+  EXPECT_TRUE(out[1].delivered);
+  auto log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].entries, 1u);
+}
+
+TEST_F(EventBridgeSink, MultibyteDetailIsMeasuredInUtf8Bytes) {
+  // 100,000 "é" are 100,000 characters but 200,000 bytes: with the other entry they exceed the
+  // limit together, so they must travel in two requests (a character count would say one).
+  std::string detail = R"({"t":")";
+  for (int i = 0; i < 100'000; ++i) detail += "é";
+  detail += R"("})";
+  auto out = publish_with(example_keys(), {entry(detail), entry_of_size(62'143)});
+  ASSERT_TRUE(out[0].delivered) << out[0].message;
+  ASSERT_TRUE(out[1].delivered);
+  EXPECT_EQ(emulator->put_events_log().size(), 2u);
+  bool found = false;
+  for (auto& e : emulator->events()) found = found || e.detail == detail;
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EventBridgeSink, OnlyTheEntriesThatFailedRetryablyAreResent) {
+  emulator->fail_entries({"", "ThrottlingException", "", "AccessDeniedException", "InternalFailure"});
+  auto out = publish_with(example_keys(), {entry(), entry(), entry(R"([1,2])"), entry(), entry()});
+  auto log = emulator->put_events_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].entries, 5u);
+  EXPECT_EQ(log[1].entries, 2u);  // the throttled one and the internal failure, nothing else
+  EXPECT_TRUE(out[0].delivered);
+  EXPECT_EQ(out[0].attempts, 1);
+  EXPECT_TRUE(out[1].delivered);
+  EXPECT_EQ(out[1].attempts, 2);
+  EXPECT_FALSE(out[2].delivered);
+  EXPECT_EQ(out[2].code, "MalformedDetail");
+  EXPECT_EQ(out[2].message, "Detail is malformed.");
+  EXPECT_FALSE(out[3].delivered);
+  EXPECT_EQ(out[3].code, "AccessDeniedException");
+  EXPECT_EQ(out[3].attempts, 1);
+  EXPECT_TRUE(out[4].delivered);
+  EXPECT_EQ(emulator->events().size(), 3u);
+}
+
+TEST_F(EventBridgeSink, ThrottlingIsRetriedWithBackoffUntilAttemptsRunOut) {
+  emulator->throttle_next(2);
+  auto out = publish_with(example_keys(), {entry()});
+  EXPECT_TRUE(out[0].delivered);
+  EXPECT_EQ(out[0].attempts, 3);
+
+  emulator->throttle_next(3);
+  out = publish_with(example_keys(), {entry()});
+  EXPECT_FALSE(out[0].delivered);
+  EXPECT_EQ(out[0].code, "ThrottlingException");
+  EXPECT_EQ(out[0].message, "EventBridge PutEvents: HTTP 400 ThrottlingException: Rate exceeded (after 3 attempts)");
+}
+
+TEST_F(EventBridgeSink, ServerErrorsAndTimeoutsAreRetried) {
+  emulator->fail_next(1, 503);
+  auto out = publish_with(example_keys(), {entry()});
+  EXPECT_TRUE(out[0].delivered);
+  EXPECT_EQ(out[0].attempts, 2);
+
+  emulator->slow_next(1, milliseconds{2000});
+  auto s = settings();
+  s.request_timeout = milliseconds{200};
+  out = publish_with(example_keys(), {entry()}, s);
+  EXPECT_TRUE(out[0].delivered) << out[0].message;
+  EXPECT_EQ(out[0].attempts, 2);
+}
+
+TEST_F(EventBridgeSink, AWrongSecretIsRefusedWithAwsSignatureErrorAndNeverRetried) {
+  auto out = publish_with(example_keys("not-the-secret"), {entry()});
+  EXPECT_FALSE(out[0].delivered);
+  EXPECT_EQ(out[0].code, "InvalidSignatureException");
+  EXPECT_NE(out[0].message.find("The request signature we calculated does not match"), std::string::npos);
+  EXPECT_EQ(out[0].message.find("not-the-secret"), std::string::npos);
+  EXPECT_EQ(out[0].attempts, 1);
+  EXPECT_EQ(emulator->stats().signature_failures, 1u);
+}
+
+TEST_F(EventBridgeSink, AnUnknownKeyAndAStaleDateGetTheirAwsErrors) {
+  aws::credentials stranger{"AKIDUNKNOWN", secret(kSecret), {}, std::nullopt, "test"};
+  auto out = publish_with(stranger, {entry()});
+  EXPECT_EQ(out[0].code, "UnrecognizedClientException");
+  EXPECT_NE(out[0].message.find("The security token included in the request is invalid."), std::string::npos);
+
+  emulator->skew_clock(minutes{10});
+  out = publish_with(example_keys(), {entry()});
+  EXPECT_EQ(out[0].code, "InvalidSignatureException");
+  EXPECT_NE(out[0].message.find("Signature expired: "), std::string::npos);
+  EXPECT_NE(out[0].message.find(" - 5 min.)"), std::string::npos);
+}
+
+TEST_F(EventBridgeSink, AcceptedEventsAreAppendedToTheJsonLinesFile) {
+  auto out = publish_with(example_keys(), {entry(R"({"n":1})"), entry(R"({"n":2})")});
+  ASSERT_TRUE(out[0].delivered && out[1].delivered);
+  std::ifstream in(events_file);
+  std::string line;
+  std::set<std::string> ids;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    for (auto& o : out)
+      if (line.find("\"EventId\":\"" + o.id + "\"") != std::string::npos) ids.insert(o.id);
+    EXPECT_NE(line.find("\"Account\":\"123456789012\""), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 2);
+  EXPECT_EQ(ids.size(), 2u);
+}
+
+// --- the credential chain against the emulator's STS, container and IMDS endpoints -------------
+
+class CredentialChain : public EventBridgeSink {
+ protected:
+  env_map env;
+  aws::chain_context context() {
+    aws::chain_context c;
+    c.env = env.lookup();
+    c.profile = "default";
+    c.region = "us-east-1";
+    c.http = http.get();
+    c.files.config_path = "/nonexistent/config";
+    c.files.credentials_path = "/nonexistent/credentials";
+    return c;
+  }
+  aws::credentials fetch(aws::credential_provider& p) {
+    auto c = run(p.fetch());
+    if (!c) throw std::runtime_error("provider answered nothing");
+    return *c;
+  }
+  std::string error_of(aws::credential_provider& p) {
+    try {
+      run(p.fetch());
+    } catch (const relay_error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  void use_web_identity(const std::string& token) {
+    env.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = temp_file("token", token + "\n");
+    env.vars["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/genesys-relay";
+    env.vars["AWS_ENDPOINT_URL_STS"] = emulator->https_url();
+  }
+};
+
+TEST_F(CredentialChain, WebIdentityGetsTemporaryKeysFromStsThatEventBridgeAccepts) {
+  use_web_identity("sim-web-identity-token");
+  auto chain = aws::default_chain(context());
+  auto c = fetch(*chain);
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  EXPECT_FALSE(c.session_token.empty());
+  ASSERT_TRUE(c.expiration);
+  EXPECT_EQ(c.source, "web identity role arn:aws:iam::123456789012:role/genesys-relay");
+  auto out = publish_with(c, {entry()});
+  EXPECT_TRUE(out[0].delivered) << out[0].message;
+  EXPECT_EQ(emulator->stats().sts_calls, 1u);
+}
+
+TEST_F(CredentialChain, AStsRefusalNamesTheRoleAndTheStsError) {
+  use_web_identity("a-token-sts-does-not-accept");
+  auto chain = aws::default_chain(context());
+  auto message = error_of(*chain);
+  EXPECT_NE(message.find("STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/genesys-relay"), std::string::npos) << message;
+  EXPECT_NE(message.find("HTTP 400 InvalidIdentityToken: The web identity token that was passed could not be validated"), std::string::npos) << message;
+  EXPECT_EQ(message.find("a-token-sts-does-not-accept"), std::string::npos);
+}
+
+TEST_F(CredentialChain, ContainerCredentialsSendTheAuthorizationTokenFromItsFile) {
+  env.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = emulator->http_url() + "/container/credentials";
+  env.vars["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = temp_file("container-token", "sim-container-token\n");
+  auto chain = aws::default_chain(context());
+  auto c = fetch(*chain);
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  EXPECT_NE(c.source.find("container credentials endpoint"), std::string::npos);
+
+  env.vars["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = temp_file("container-token", "wrong\n");
+  auto again = aws::default_chain(context());
+  EXPECT_NE(error_of(*again).find("/container/credentials answered HTTP 401"), std::string::npos);
+}
+
+TEST_F(CredentialChain, ContainerRelativeUriUsesTheContainerHost) {
+  env.vars["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/container/v2/credentials/abc";
+  env.vars["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "sim-container-token";
+  auto ctx = context();
+  ctx.endpoints.container_host = emulator->http_url();
+  auto c = fetch(*aws::default_chain(ctx));
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+}
+
+TEST_F(CredentialChain, AFullUriOnAForeignPlainHttpHostIsRefused) {
+  env.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://metadata.example.com/creds";
+  auto chain = aws::default_chain(context());
+  EXPECT_NE(error_of(*chain).find("host 'metadata.example.com' is not allowed"), std::string::npos);
+}
+
+TEST_F(CredentialChain, InstanceMetadataV2TokenThenRoleThenKeys) {
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emulator->http_url() + "/";
+  auto c = fetch(*aws::default_chain(context()));
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  EXPECT_EQ(c.source, "EC2 instance metadata role genesys-relay-instance");
+  EXPECT_EQ(emulator->stats().imds_calls, 3u);  // PUT token, GET role, GET credentials
+  auto out = publish_with(c, {entry()});
+  EXPECT_TRUE(out[0].delivered);
+}
+
+TEST_F(CredentialChain, EnvironmentWinsOverEveryOtherProvider) {
+  use_web_identity("sim-web-identity-token");
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emulator->http_url();
+  env.vars["AWS_ACCESS_KEY_ID"] = "AKIDENV";
+  env.vars["AWS_SECRET_ACCESS_KEY"] = "env-secret";
+  auto c = fetch(*aws::default_chain(context()));
+  EXPECT_EQ(c.access_key_id, "AKIDENV");
+  EXPECT_EQ(emulator->stats().sts_calls, 0u);
+}
+
+TEST_F(CredentialChain, ProfileWinsOverWebIdentityAndProcessAfterIt) {
+  use_web_identity("sim-web-identity-token");
+  auto ctx = context();
+  aws::parse_shared_file("[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+                         "creds", false, ctx.files);
+  EXPECT_EQ(fetch(*aws::default_chain(ctx)).access_key_id, "AKIDPROFILE");
+
+  // No static keys: web identity comes before credential_process.
+  auto ctx2 = context();
+  aws::parse_shared_file("[default]\ncredential_process = echo never-run\n", "config", true, ctx2.files);
+  EXPECT_TRUE(fetch(*aws::default_chain(ctx2)).access_key_id.starts_with("ASIA"));
+}
+
+TEST_F(CredentialChain, CredentialProcessOutputIsUsedAndItsFailureNeverShowsTheOutput) {
+  auto script = temp_file("creds.sh",
+                          "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": "
+                          "\"proc-secret\", \"SessionToken\": \"tok\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n");
+  auto ctx = context();
+  aws::parse_shared_file("[default]\ncredential_process = sh " + script + "\n", "config", true, ctx.files);
+  auto c = fetch(*aws::default_chain(ctx));
+  EXPECT_EQ(c.access_key_id, "AKIDPROC");
+  EXPECT_EQ(c.secret_access_key.reveal(), "proc-secret");
+  ASSERT_TRUE(c.expiration);
+
+  auto failing = temp_file("fail.sh", "#!/bin/sh\necho '{\"SecretAccessKey\": \"leaked\"}'\nexit 3\n");
+  auto ctx2 = context();
+  aws::parse_shared_file("[default]\ncredential_process = sh " + failing + "\n", "config", true, ctx2.files);
+  auto message = error_of(*aws::default_chain(ctx2));
+  EXPECT_EQ(message, "credential_process exited with status 3");
+}
+
+TEST_F(CredentialChain, NothingConfiguredNamesEveryPlaceItLooked) {
+  env.vars["AWS_EC2_METADATA_DISABLED"] = "true";
+  auto message = error_of(*aws::default_chain(context()));
+  EXPECT_EQ(message,
+            "no AWS credentials found; looked in: environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); "
+            "profile 'default' in /nonexistent/credentials and /nonexistent/config; "
+            "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or web_identity_token_file + role_arn in profile 'default'); "
+            "credential_process of profile 'default' in /nonexistent/config; "
+            "container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / AWS_CONTAINER_CREDENTIALS_FULL_URI); "
+            "EC2 instance metadata (http://169.254.169.254): disabled by AWS_EC2_METADATA_DISABLED");
+}
+
+TEST_F(CredentialChain, TemporaryKeysAreRefreshedMidStreamWithoutLosingAnEvent) {
+  sim::aws_emulator_options o;
+  o.issued_lifetime = seconds{3};
+  emulator = std::make_unique<sim::aws_emulator>(o);
+  net::http_client_options ho;
+  ho.tls.ca_pem = emulator->certificate_pem();
+  http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
+  use_web_identity("sim-web-identity-token");
+  // Refresh in the background within 2 s of expiry; wait for fresh keys only within 0.5 s.
+  aws::credentials_cache cache(aws::default_chain(context()),
+                               {.advisory = milliseconds{2000}, .mandatory = milliseconds{500}, .retry_after_failure = milliseconds{100}});
+  eb::publisher pub(*http, cache, settings());
+  // Keep sending until events have arrived signed with three different keys: two refreshes.
+  auto distinct_keys = [&] {
+    std::set<std::string> keys;
+    for (auto& e : emulator->events()) keys.insert(e.access_key_id);
+    return keys.size();
+  };
+  auto out = run([&]() -> asio::awaitable<std::vector<outcome>> {
+    std::vector<outcome> results;
+    while (distinct_keys() < 3 && results.size() < 2000) {
+      auto r = co_await pub.publish(entry());
+      results.push_back(r);
+      co_await net::sleep_for(milliseconds{20});
+    }
+    co_await pub.close();
+    co_return results;
+  }());
+  for (auto& r : out) ASSERT_TRUE(r.delivered) << r.code << ": " << r.message;
+  EXPECT_GE(distinct_keys(), 3u);
+  EXPECT_GE(cache.stats().background_refreshes, 2u);
+  EXPECT_EQ(emulator->stats().signature_failures, 0u);  // no request went out with expired keys
+}
+
+}  // namespace
+}  // namespace grm
