@@ -36,6 +36,23 @@ struct sim_args {
 };
 int run_sim(const sim_args& args);
 
+struct eventbridge_put_args {
+  std::string source, detail_type, detail, bus, region, endpoint, profile, ca_file;
+  std::vector<std::string> resources;
+  bool insecure = false;
+  bool one_mb = false;
+};
+int run_eventbridge_put(const eventbridge_put_args& args);
+
+struct aws_sim_args {
+  std::uint16_t port = 9444;
+  std::string region = "us-east-1";
+  std::string cert_out, events_file;
+  bool one_mb = false;
+  std::optional<double> duration_s;
+};
+int run_aws_sim(const aws_sim_args& args);
+
 struct demo_args {
   double duration_s = 20;
   bool json = false;

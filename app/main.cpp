@@ -27,6 +27,31 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--rate", sim.conversations_per_second, "new conversations per second")->capture_default_str();
   sim_cmd->add_option("--duration", sim.duration_s, "stop after this many seconds");
 
+  grm::app::eventbridge_put_args put;
+  auto* eventbridge = app.add_subcommand("eventbridge", "AWS EventBridge: check connectivity and credentials");
+  eventbridge->require_subcommand(1);
+  auto* put_cmd = eventbridge->add_subcommand("put", "Send one event with the AWS default credential chain; print its EventId");
+  put_cmd->add_option("--source", put.source, "the event's Source")->required();
+  put_cmd->add_option("--detail-type", put.detail_type, "the event's DetailType")->required();
+  put_cmd->add_option("--detail", put.detail, "the event's Detail: a JSON object")->required();
+  put_cmd->add_option("--bus", put.bus, "event bus name or ARN (default: the default bus)");
+  put_cmd->add_option("--resource", put.resources, "a Resources ARN (repeatable)");
+  put_cmd->add_option("--region", put.region, "AWS Region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
+  put_cmd->add_option("--endpoint", put.endpoint, "endpoint URL (default: AWS_ENDPOINT_URL_EVENTBRIDGE, ..., the Region's)");
+  put_cmd->add_option("--profile", put.profile, "profile in ~/.aws (default: AWS_PROFILE or 'default')");
+  put_cmd->add_option("--ca-file", put.ca_file, "extra trust anchors, PEM (default: AWS_CA_BUNDLE)");
+  put_cmd->add_flag("--insecure", put.insecure, "skip TLS verification (loopback endpoints only)");
+  put_cmd->add_flag("--1mb", put.one_mb, "allow requests up to 1 MiB (Regions with the 2026 limit)");
+
+  grm::app::aws_sim_args aws_sim;
+  auto* aws_cmd = app.add_subcommand("aws-sim", "Run the AWS emulator (EventBridge, STS, IMDSv2, container) on loopback");
+  aws_cmd->add_option("--port", aws_sim.port, "port for HTTPS and HTTP (0: any free port)")->capture_default_str();
+  aws_cmd->add_option("--region", aws_sim.region, "the Region requests must be signed for")->capture_default_str();
+  aws_cmd->add_option("--cert-out", aws_sim.cert_out, "write the emulator's certificate (PEM) here");
+  aws_cmd->add_option("--events-file", aws_sim.events_file, "append accepted events here as JSON lines");
+  aws_cmd->add_flag("--1mb", aws_sim.one_mb, "accept requests up to 1 MiB instead of 256 KB");
+  aws_cmd->add_option("--duration", aws_sim.duration_s, "stop after this many seconds");
+
   grm::app::demo_args demo;
   auto* demo_cmd = app.add_subcommand("demo", "Simulator + monitor over both transports, with faults; ends with a summary");
   demo_cmd->add_option("--duration", demo.duration_s, "seconds to run")->capture_default_str()->check(CLI::Range(2.0, 3600.0));
@@ -40,5 +65,7 @@ int main(int argc, char** argv) {
   if (*monitor) return grm::app::run_monitor(mon);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
+  if (*put_cmd) return grm::app::run_eventbridge_put(put);
+  if (*aws_cmd) return grm::app::run_aws_sim(aws_sim);
   return grm::app::run_demo(demo);
 }

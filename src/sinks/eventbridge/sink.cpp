@@ -21,7 +21,7 @@ void resolve_with_aws_config(eventbridge_settings& s, const aws::env_lookup& env
   if (s.region.empty())
     throw relay_error(error_kind::config,
                       "no AWS region for EventBridge: set AWS_REGION (or AWS_DEFAULT_REGION), 'region' in profile '" +
-                          profile + "' of " + files.config_path + ", or eventbridge.region in the config file");
+                          profile + "' of " + files.config_path);
   if (s.endpoint.empty())
     s.endpoint = aws::resolve_endpoint(env, files, profile, "EVENTBRIDGE", "eventbridge").value_or(default_endpoint(s.region));
   if (auto m = env("AWS_MAX_ATTEMPTS")) {
