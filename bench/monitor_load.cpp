@@ -46,13 +46,6 @@ struct result {
   std::string check;
 };
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
 // Parser + pipeline fed chunk by chunk, timing each chunk.
 struct sse_pipeline {
   pipeline::event_router router;
@@ -176,7 +169,7 @@ result run_sim(double rate, double duration_s) {
 }
 
 void print(result& r, bool as_json) {
-  double p50 = percentile(r.latency_ms, 0.50), p99 = percentile(r.latency_ms, 0.99),
+  double p50 = bench::percentile(r.latency_ms, 0.50), p99 = bench::percentile(r.latency_ms, 0.99),
          max = r.latency_ms.empty() ? 0 : *std::max_element(r.latency_ms.begin(), r.latency_ms.end());
   double eps = static_cast<double>(r.events) / r.seconds, mbps = static_cast<double>(r.bytes) / 1e6 / r.seconds;
   double rss = static_cast<double>(bench::peak_rss_bytes()) / 1e6;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pipeline/route.hpp"
 
 #include <fstream>
@@ -103,6 +105,29 @@ std::vector<std::string> make_notification_frames(std::size_t frames, std::uint6
     }
   }
   return out;
+}
+
+std::string sentiment_detail(std::uint64_t i) {
+  auto hex = [](std::uint64_t v, int digits) {
+    std::string s(static_cast<std::size_t>(digits), '0');
+    for (int d = digits - 1; d >= 0; --d, v >>= 4) s[static_cast<std::size_t>(d)] = "0123456789abcdef"[v & 15];
+    return s;
+  };
+  auto uuid = [&](std::uint64_t v) {
+    return hex(v >> 32, 8) + "-" + hex(v >> 16, 4) + "-4" + hex(v, 3) + "-a" + hex(v >> 8, 3) + "-" + hex(v * 2654435761u, 12);
+  };
+  double negative = static_cast<double>(i % 10'000) / 10'000.0;
+  return fmt::format(
+      R"({{"conversationId":"{}","sentimentMatrix":{{"polarity":"{}","confidence":0.8734,"positive":{:.4f},"neutral":0.0445,"negative":{:.4f}}},"escalationThreshold":0.85,"forwardingId":"{}","timestamp":"2026-11-22T10:00:00.000Z"}})",
+      uuid(i * 0x9E3779B97F4A7C15ull), negative > 0.5 ? "negative" : "positive", 1.0 - negative, negative,
+      uuid(i ^ 0xC2B2AE3D27D4EB4Full));
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
 }
 
 std::size_t peak_rss_bytes() {

@@ -30,6 +30,13 @@ sse_workload load_sse_file(const std::string& path);
 
 std::vector<std::string> make_notification_frames(std::size_t frames, std::uint64_t seed = 42);
 
+// The seed's sentiment payload (conversationId, sentimentMatrix, escalationThreshold,
+// forwardingId, timestamp), ~330 bytes, varied by `i`: the Detail of a forwarded event.
+std::string sentiment_detail(std::uint64_t i);
+
+// The p-quantile (0..1) of `v` by nth_element (reorders v); 0 for an empty vector.
+double percentile(std::vector<double>& v, double p);
+
 // Peak resident set size of this process in bytes (VmHWM), 0 when unknown.
 std::size_t peak_rss_bytes();
 
