@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <fstream>
 #include <random>
 #include <set>
@@ -39,7 +40,8 @@ std::string url_decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
     } else {
@@ -76,51 +78,6 @@ std::string xml_escape(std::string_view s) {
 }
 
 std::string iso(system_clock::time_point t) { return format_rfc3339(time_point_cast<milliseconds>(t)); }
-
-// "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/events/aws4_request, SignedHeaders=a;b, Signature=hex"
-struct authorization {
-  std::string access_key_id, date, region, service, signature;
-  std::vector<std::string> signed_headers;
-};
-
-std::optional<authorization> parse_authorization(std::string_view v) {
-  constexpr std::string_view algo = "AWS4-HMAC-SHA256 ";
-  if (!v.starts_with(algo)) return std::nullopt;
-  v.remove_prefix(algo.size());
-  std::map<std::string, std::string> parts;
-  while (!v.empty()) {
-    while (!v.empty() && (v.front() == ' ' || v.front() == ',')) v.remove_prefix(1);
-    auto comma = v.find(',');
-    auto item = v.substr(0, comma);
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos) return std::nullopt;
-    parts[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
-    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
-  }
-  authorization a;
-  auto& cred = parts["Credential"];
-  std::vector<std::string> scope;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= cred.size(); ++i)
-    if (i == cred.size() || cred[i] == '/') {
-      scope.push_back(cred.substr(start, i - start));
-      start = i + 1;
-    }
-  if (scope.size() != 5 || scope[4] != "aws4_request" || parts["Signature"].empty() || parts["SignedHeaders"].empty())
-    return std::nullopt;
-  a.access_key_id = scope[0];
-  a.date = scope[1];
-  a.region = scope[2];
-  a.service = scope[3];
-  a.signature = parts["Signature"];
-  std::string_view sh = parts["SignedHeaders"];
-  while (!sh.empty()) {
-    auto semi = sh.find(';');
-    a.signed_headers.emplace_back(sh.substr(0, semi));
-    sh = semi == std::string_view::npos ? std::string_view{} : sh.substr(semi + 1);
-  }
-  return a;
-}
 
 std::optional<system_clock::time_point> parse_amz_date(std::string_view d) {
   // YYYYMMDD'T'HHMMSS'Z' → reuse the RFC 3339 parser
@@ -212,7 +169,7 @@ struct aws_emulator::impl {
   std::optional<http_response_msg> verify(const http_request_msg& req, std::string& akid) {
     auto authz = header(req, "Authorization");
     if (authz.empty()) return aws_error(req, 400, "MissingAuthenticationTokenException", "Missing Authentication Token");
-    auto a = parse_authorization(authz);
+    auto a = aws::parse_authorization_header(authz);
     if (!a)
       return aws_error(req, 400, "IncompleteSignatureException",
                        "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=" +

@@ -7,7 +7,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/json.hpp>
 
 #include <csignal>
 #include <fcntl.h>
@@ -16,7 +15,6 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
-#include "core/time.hpp"
 
 extern char** environ;
 
@@ -93,28 +91,5 @@ asio::awaitable<std::string> run_credential_process(const std::string& command, 
   co_return out;
 }
 
-credentials parse_process_output(std::string_view text, std::string_view source) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  auto* o = ec ? nullptr : v.if_object();
-  if (!o) fail(std::string(source) + " did not print a JSON object");
-  auto field = [&](std::string_view k) -> std::optional<std::string> {
-    auto* f = o->if_contains(k);
-    if (!f || !f->is_string()) return std::nullopt;
-    return std::string(f->get_string());
-  };
-  auto* version = o->if_contains("Version");
-  if (!version || !version->is_int64() || version->get_int64() != 1)
-    fail(std::string(source) + ": \"Version\" must be 1");
-  auto id = field("AccessKeyId"), key = field("SecretAccessKey");
-  if (!id || !key) fail(std::string(source) + ": AccessKeyId and SecretAccessKey are required");
-  credentials c{*id, secret(*key), secret(field("SessionToken").value_or("")), std::nullopt, std::string(source)};
-  if (auto exp = field("Expiration")) {
-    auto t = parse_rfc3339(*exp);
-    if (!t) fail(std::string(source) + ": bad Expiration '" + *exp + "'");
-    c.expiration = std::chrono::system_clock::time_point{t->time_since_epoch()};
-  }
-  return c;
-}
 
 }  // namespace grm::aws

@@ -18,7 +18,4 @@ namespace grm::aws {
 boost::asio::awaitable<std::string> run_credential_process(const std::string& command,
                                                            std::chrono::milliseconds timeout);
 
-// {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}
-credentials parse_process_output(std::string_view json_text, std::string_view source);
-
 }  // namespace grm::aws

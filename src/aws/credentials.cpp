@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "aws/credential_documents.hpp"
 #include "aws/credential_process.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
@@ -52,43 +53,7 @@ std::string form_encode(std::initializer_list<std::pair<std::string_view, std::s
   return out;
 }
 
-std::optional<system_clock::time_point> parse_expiration(std::string_view text) {
-  auto t = parse_rfc3339(text);
-  if (!t) return std::nullopt;
-  return system_clock::time_point{t->time_since_epoch()};
-}
 
-// The text of the first <tag>...</tag> in `xml`, with the five predefined entities decoded. STS
-// answers are small and flat; this is all of XML they need.
-std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) {
-  std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
-  auto b = xml.find(open);
-  if (b == std::string_view::npos) return std::nullopt;
-  b += open.size();
-  auto e = xml.find(close, b);
-  if (e == std::string_view::npos) return std::nullopt;
-  std::string out;
-  auto raw = xml.substr(b, e - b);
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '&') {
-      out += raw[i];
-      continue;
-    }
-    static const std::pair<std::string_view, char> entities[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    bool matched = false;
-    for (auto& [name, ch] : entities) {
-      if (raw.substr(i, name.size()) == name) {
-        out += ch;
-        i += name.size() - 1;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) out += '&';
-  }
-  return out;
-}
 
 // --- static providers --------------------------------------------------------------------
 
@@ -100,7 +65,7 @@ class environment final : public credential_provider {
     auto c = environment_credentials(env_);
     if (c) {
       if (auto exp = env_("AWS_CREDENTIAL_EXPIRATION")) {
-        c->expiration = parse_expiration(*exp);
+        c->expiration = parse_aws_time(*exp);
         if (!c->expiration)
           unusable("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: '" + *exp + "'");
       }
@@ -373,47 +338,6 @@ class chain final : public credential_provider {
 
 }  // namespace
 
-credentials parse_sts_credentials(std::string_view xml, std::string_view source) {
-  auto id = xml_text(xml, "AccessKeyId");
-  auto key = xml_text(xml, "SecretAccessKey");
-  auto token = xml_text(xml, "SessionToken");
-  auto exp = xml_text(xml, "Expiration");
-  if (!id || !key || !token || !exp)
-    throw relay_error(error_kind::invalid_payload, std::string(source) + ": the STS answer has no complete Credentials element");
-  credentials c{*id, secret(*key), secret(*token), parse_expiration(*exp), std::string(source)};
-  if (!c.expiration) throw relay_error(error_kind::invalid_payload, std::string(source) + ": bad Expiration '" + *exp + "'");
-  return c;
-}
-
-std::string sts_error_message(std::string_view xml) {
-  auto code = xml_text(xml, "Code");
-  auto message = xml_text(xml, "Message");
-  if (!code) return "(no STS error document)";
-  return *code + (message ? ": " + *message : "");
-}
-
-credentials parse_metadata_credentials(std::string_view text, std::string_view source) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  auto* o = ec ? nullptr : v.if_object();
-  auto field = [&](std::string_view k) -> std::optional<std::string> {
-    if (!o) return std::nullopt;
-    auto* f = o->if_contains(k);
-    if (!f || !f->is_string()) return std::nullopt;
-    return std::string(f->get_string());
-  };
-  if (auto code = field("Code"); code && *code != "Success")
-    throw relay_error(error_kind::auth, std::string(source) + " reported Code " + *code);
-  auto id = field("AccessKeyId"), key = field("SecretAccessKey"), token = field("Token"), exp = field("Expiration");
-  if (!id || !key)
-    throw relay_error(error_kind::invalid_payload, std::string(source) + ": the answer has no AccessKeyId/SecretAccessKey");
-  credentials c{*id, secret(*key), secret(token.value_or("")), std::nullopt, std::string(source)};
-  if (exp) {
-    c.expiration = parse_expiration(*exp);
-    if (!c.expiration) throw relay_error(error_kind::invalid_payload, std::string(source) + ": bad Expiration '" + *exp + "'");
-  }
-  return c;
-}
 
 std::unique_ptr<credential_provider> environment_provider(env_lookup env) {
   return std::make_unique<environment>(std::move(env));

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/credential_documents.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/sigv4.hpp"
 
@@ -63,11 +64,6 @@ std::unique_ptr<credential_provider> imds_provider(const chain_context& ctx);
 // The chain: the first provider that answers wins and is kept for later refreshes.
 std::unique_ptr<credential_provider> default_chain(const chain_context& ctx);
 std::unique_ptr<credential_provider> chain_of(std::vector<std::unique_ptr<credential_provider>> providers);
-
-// Parsers shared with the simulator's fakes and tests.
-credentials parse_sts_credentials(std::string_view xml, std::string_view source);  // throws
-std::string sts_error_message(std::string_view xml);  // "Code: Message" of an STS ErrorResponse
-credentials parse_metadata_credentials(std::string_view json, std::string_view source);  // throws
 
 struct refresh_options {
   // Within `advisory` of the expiry a refresh starts in the background and callers keep the

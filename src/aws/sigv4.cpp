@@ -1,5 +1,7 @@
 #include "aws/sigv4.hpp"
 
+#include <map>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -289,5 +291,45 @@ std::string signer::presign(const signable_request& req, const credentials& cred
   if (token && !opt.sign_session_token) target += "&X-Amz-Security-Token=" + enc(creds.session_token.reveal());
   return target + "&X-Amz-Signature=" + parts.signature;
 }
+
+std::optional<authorization_header> parse_authorization_header(std::string_view v) {
+  constexpr std::string_view algo = "AWS4-HMAC-SHA256 ";
+  if (!v.starts_with(algo)) return std::nullopt;
+  v.remove_prefix(algo.size());
+  std::map<std::string, std::string> parts;
+  while (!v.empty()) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == ',')) v.remove_prefix(1);
+    auto comma = v.find(',');
+    auto item = v.substr(0, comma);
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    parts[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+  }
+  authorization_header a;
+  auto& cred = parts["Credential"];
+  std::vector<std::string> scope;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= cred.size(); ++i)
+    if (i == cred.size() || cred[i] == '/') {
+      scope.push_back(cred.substr(start, i - start));
+      start = i + 1;
+    }
+  if (scope.size() != 5 || scope[4] != "aws4_request" || parts["Signature"].empty() || parts["SignedHeaders"].empty())
+    return std::nullopt;
+  a.access_key_id = scope[0];
+  a.date = scope[1];
+  a.region = scope[2];
+  a.service = scope[3];
+  a.signature = parts["Signature"];
+  std::string_view sh = parts["SignedHeaders"];
+  while (!sh.empty()) {
+    auto semi = sh.find(';');
+    a.signed_headers.emplace_back(sh.substr(0, semi));
+    sh = semi == std::string_view::npos ? std::string_view{} : sh.substr(semi + 1);
+  }
+  return a;
+}
+
 
 }  // namespace grm::aws

@@ -56,6 +56,14 @@ std::string amz_date(std::chrono::system_clock::time_point t);  // YYYYMMDD'T'HH
 // RFC 3986 unreserved characters kept, everything else %XX (upper case); '/' kept if asked.
 std::string uri_encode(std::string_view s, bool keep_slash);
 
+// The Authorization header of a header-signed request, as a verifier reads it:
+// "AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex".
+struct authorization_header {
+  std::string access_key_id, date, region, service, signature;
+  std::vector<std::string> signed_headers;
+};
+std::optional<authorization_header> parse_authorization_header(std::string_view value);
+
 class signer final {
  public:
   // Adds X-Amz-Date (and X-Amz-Security-Token, X-Amz-Content-Sha256 as configured) and

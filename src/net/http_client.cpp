@@ -50,12 +50,6 @@ std::vector<header> copy_headers(const Fields& fields) {
 
 }  // namespace
 
-std::optional<std::string_view> http_response::header_value(std::string_view name) const {
-  for (auto& h : headers)
-    if (iequals(h.name, name)) return std::string_view(h.value);
-  return std::nullopt;
-}
-
 proxy_settings proxy_settings::from_env() {
   return {getenv_any({"HTTPS_PROXY", "https_proxy"}), getenv_any({"NO_PROXY", "no_proxy"})};
 }
