@@ -8,7 +8,8 @@
 // configured but unusable: a broken web-identity setup must not silently fall through to another
 // identity. When nothing is configured the error lists every place that was looked at.
 //
-// Threading: providers and the cache belong to the executor of the http_client they use.
+// Threading: providers and the cache belong to the executor of the http_client they use, and are
+// destroyed before its io_context (the cache parks waiters on a timer of that executor).
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>

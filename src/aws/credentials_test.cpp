@@ -36,10 +36,10 @@ class scripted final : public credential_provider {
 };
 
 struct cache_fixture {
+  asio::io_context ioc;  // first: the cache's timer must be destroyed before its io_context
   system_clock::time_point now = system_clock::time_point{} + hours{24 * 365 * 50};
   scripted* provider = nullptr;
   std::unique_ptr<credentials_cache> cache;
-  asio::io_context ioc;
 
   credentials key(std::string id, std::optional<minutes> lifetime) {
     credentials c{std::move(id), secret("s"), secret("t"), std::nullopt, "scripted"};
