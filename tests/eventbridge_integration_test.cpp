@@ -420,6 +420,16 @@ TEST_F(CredentialChain, EnvironmentWinsOverEveryOtherProvider) {
   EXPECT_EQ(emulator->stats().sts_calls, 0u);
 }
 
+TEST_F(CredentialChain, ContainerComesBeforeInstanceMetadata) {
+  env.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = emulator->http_url() + "/container/credentials";
+  env.vars["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "sim-container-token";
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = emulator->http_url();
+  auto c = fetch(*aws::default_chain(context()));
+  EXPECT_NE(c.source.find("container credentials endpoint"), std::string::npos);
+  EXPECT_EQ(emulator->stats().imds_calls, 0u);
+  EXPECT_EQ(emulator->stats().container_calls, 1u);
+}
+
 TEST_F(CredentialChain, ProfileWinsOverWebIdentityAndProcessAfterIt) {
   use_web_identity("sim-web-identity-token");
   auto ctx = context();
