@@ -94,7 +94,7 @@ std::optional<system_clock::time_point> parse_amz_date(std::string_view d) {
 
 struct aws_emulator::impl {
   explicit impl(aws_emulator_options o) : opt(std::move(o)), loop(opt.bind, opt.port), tls(asio::ssl::context::tls_server) {
-    cert = make_self_signed_certificate("genesys-relay AWS emulator");
+    cert = make_self_signed_certificate("genesys-relay AWS emulator " + std::to_string(loop.port()));
     tls.use_certificate_chain(asio::buffer(cert.cert_pem));
     tls.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
     for (auto& k : opt.keys) keys[k.access_key_id] = k;

@@ -1,4 +1,5 @@
 #include "sim/genesys_sim.hpp"
+#include "sim/sentiment_data.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -25,6 +26,7 @@
 
 #include "core/time.hpp"
 #include "sim/loopback.hpp"
+#include "sim/sentiment_data.hpp"
 #include "sim/tls_cert.hpp"
 
 namespace grm::sim {
@@ -127,6 +129,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   std::map<std::string, channel_state> channels;
   std::deque<std::string> channel_lru;
   std::map<std::string, conversation> conversations;
+  sentiment_data sentiment;
   std::set<std::shared_ptr<outbox>> sse_clients;
   std::set<std::shared_ptr<outbox>> ws_clients;
 
@@ -159,6 +162,16 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   }
 
   // --- HTTP ----------------------------------------------------------------------------------
+
+  response reply(const request& req, const sim_reply& r) {
+    response res{static_cast<http::status>(r.status), req.version()};
+    if (!r.body.empty()) res.set(http::field::content_type, r.content_type);
+    res.set("ININ-Correlation-ID", uuid());
+    res.keep_alive(req.keep_alive());
+    res.body() = r.body;
+    res.prepare_payload();
+    return res;
+  }
 
   response json_response(const request& req, http::status status, const json::value& body) {
     response res{status, req.version()};
@@ -281,8 +294,12 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     auto m = req.method();
     if (m == http::verb::post && (path == "/oauth/token" || path == "/api/v2/oauth/token"))
       return token(req);
+    auto base = "https://127.0.0.1:" + std::to_string(loop.port());
+    if (path.starts_with("/sim-s3/"))  // a pre-signed URL: no bearer token
+      if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
     if (!path.starts_with("/api/v2/")) return api_error(req, 404, "not.found", "Resource not found: " + path);
     if (auto denied = gate(req)) return *denied;
+    if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     const std::string channels_path = "/api/v2/notifications/channels";
     if (path == channels_path && m == http::verb::post) {
@@ -578,6 +595,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       c.user_id = opt.user_ids[rng() % opt.user_ids.size()];
       c.next = now + opt.stage_interval;
       auto& stored = conversations[c.id] = c;
+      if (c.media == "chat" || c.media == "message") sentiment.ensure_generated(c.id, c.media);
       publish(stored);
     }
     for (auto it = conversations.begin(); it != conversations.end();) {
@@ -755,6 +773,28 @@ sim_stats genesys_simulator::stats() const {
 std::map<std::string, std::vector<std::string>> genesys_simulator::published_lifecycles() const {
   std::lock_guard lock(impl_->mu);
   return impl_->lifecycles;
+}
+
+}  // namespace grm::sim
+
+namespace grm::sim {
+
+void genesys_simulator::add_sentiment(sentiment_record record) {
+  impl_->on_sim_thread([s = impl_.get(), &record] { s->sentiment.put(std::move(record)); });
+}
+
+std::optional<sentiment_record> genesys_simulator::sentiment_of(const std::string& id) const {
+  std::optional<sentiment_record> out;
+  impl_->on_sim_thread([s = impl_.get(), &id, &out] {
+    if (auto* r = s->sentiment.find(id)) out = *r;
+  });
+  return out;
+}
+
+std::size_t genesys_simulator::sentiment_reads() const {
+  std::size_t n = 0;
+  impl_->on_sim_thread([s = impl_.get(), &n] { n = s->sentiment.analytics_queries + s->sentiment.sta_reads; });
+  return n;
 }
 
 }  // namespace grm::sim

@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace grm::sim {
+
+struct sentiment_record;
 
 struct sim_options {
   std::string bind = "127.0.0.1";
@@ -80,6 +83,11 @@ class genesys_simulator final {
   void slow_delivery(bool on);                  // SSE bytes one at a time
   void pause_heartbeats(bool on);               // the silent-socket fault
   void pause_generator(bool on);
+
+  // --- sentiment and attributes (see sim/sentiment_data.hpp) --------------------------------
+  void add_sentiment(sentiment_record record);  // a finished chat with this sentiment
+  std::optional<sentiment_record> sentiment_of(const std::string& conversation_id) const;
+  std::size_t sentiment_reads() const;  // analytics queries + STA reads
 
   sim_stats stats() const;
   // Lifecycle stages each conversation went through, as published (for assertions).

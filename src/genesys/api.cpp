@@ -29,6 +29,9 @@ json::value parse_or_throw(const net::http_response& r, std::string_view what) {
   return v;
 }
 
+
+}  // namespace
+
 relay_error status_error(const net::http_response& r, std::string_view what) {
   auto e = parse_api_error(r.body);
   auto kind = r.status == 429 ? error_kind::rate_limited
@@ -39,8 +42,6 @@ relay_error status_error(const net::http_response& r, std::string_view what) {
   if (!e.message.empty()) msg += ": " + e.message;
   return relay_error(kind, msg);
 }
-
-}  // namespace
 
 api_error parse_api_error(const std::string& body) {
   boost::system::error_code ec;

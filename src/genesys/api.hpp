@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "genesys/oauth.hpp"
 #include "net/http.hpp"
 #include "net/retry.hpp"
@@ -19,6 +20,9 @@ struct api_error {
   std::string message;
 };
 api_error parse_api_error(const std::string& body);
+// A non-success answer as an error: kind by status (429 rate_limited, 5xx server, else client),
+// message "<what> failed with HTTP <status> <code>: <message>".
+relay_error status_error(const net::http_response& r, std::string_view what);
 
 class api_client final {
  public:

@@ -1,0 +1,188 @@
+#include "sim/sentiment_data.hpp"
+
+#include <boost/json.hpp>
+
+#include <functional>
+
+namespace grm::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+sim_reply error(unsigned status, const std::string& code, const std::string& message, const std::string& id = {}) {
+  json::object o{{"message", message}, {"code", code}, {"status", status}};
+  if (!id.empty()) o["messageParams"] = json::object{{"id", id}};
+  return {status, json::serialize(o)};
+}
+
+sim_reply ok(const json::value& v, unsigned status = 200) { return {status, json::serialize(v)}; }
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::string array_name(const std::string& media) { return media == "message" ? "messages" : "chats"; }
+
+}  // namespace
+
+sentiment_record& sentiment_data::put(sentiment_record r) {
+  auto id = r.id;
+  return records_[id] = std::move(r);
+}
+
+sentiment_record* sentiment_data::find(const std::string& id) {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+sentiment_record& sentiment_data::ensure_generated(const std::string& id, const std::string& media) {
+  if (auto* r = find(id)) return *r;
+  // Varied but repeatable: about a third negative and escalating, a third positive, a third
+  // with too little confidence to forward.
+  auto h = std::hash<std::string>{}(id);
+  sentiment_record r;
+  r.id = id;
+  r.media = media;
+  switch (h % 3) {
+    case 0: break;  // the defaults: negative 0.8734, confidence 0.82
+    case 1:
+      r.positive = 0.7712, r.neutral = 0.1544, r.negative = 0.0744, r.overall = 0.91;
+      r.sta_score = 0.7, r.customer_phrases = {1, 1, 1, 0};
+      break;
+    default:
+      r.positive = 0.3, r.neutral = 0.4, r.negative = 0.3, r.overall = 0.42;
+      r.sta_score = 0.1, r.customer_phrases = {1, -1, 0, 0, -1};
+  }
+  return put(std::move(r));
+}
+
+std::optional<sim_reply> sentiment_data::handle(const std::string& method, const std::string& path,
+                                                const std::string& body, const std::string& base_url) {
+  auto parts = split(path);
+  // --- the seed's analytics query ---------------------------------------------------------
+  if (method == "POST" && path == "/api/v2/analytics/conversations/details/query") {
+    ++analytics_queries;
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    if (ec || !v.is_object()) return error(400, "bad.request", "The request body is not JSON");
+    std::string id;
+    if (auto* f = v.as_object().if_contains("filter"); f && f->is_object())
+      if (auto* cl = f->as_object().if_contains("clauses"); cl && cl->is_array())
+        for (auto& c : cl->as_array())
+          if (c.is_object() && c.as_object().contains("in") && c.as_object().at("in").is_array() &&
+              !c.as_object().at("in").as_array().empty() && c.as_object().at("in").as_array()[0].is_string() &&
+              c.as_object().if_contains("type") && c.as_object().at("type") == "conversationId")
+            id = std::string(c.as_object().at("in").as_array()[0].as_string());
+    int page = 1;
+    if (auto* t = v.as_object().if_contains("nextPageToken"); t && t->is_string()) page = std::atoi(t->as_string().c_str() + 4);
+    auto* r = find(id);
+    json::object out{{"entities", json::array{}}};
+    if (r && r->not_analysed > 0) {
+      --r->not_analysed;
+      return ok(out);  // no sentiment yet: no entities
+    }
+    if (r && page < r->analytics_pages) {
+      out["nextPageToken"] = "page" + std::to_string(page + 1);
+      return ok(out);
+    }
+    if (r) {
+      json::array metrics{json::object{{"name", "sentimentOverallScore"}, {"value", r->overall}},
+                          json::object{{"name", "sentimentPositive"}, {"value", r->positive}},
+                          json::object{{"name", "sentimentNeutral"}, {"value", r->neutral}},
+                          json::object{{"name", "sentimentNegative"}, {"value", r->negative}}};
+      out["entities"] = json::array{json::object{{"conversationId", id}, {"mediaType", r->media}, {"metrics", metrics}}};
+    }
+    return ok(out);
+  }
+  // --- Speech & Text Analytics ---------------------------------------------------------------
+  if (method == "GET" && parts.size() >= 5 && parts[0] == "api" && parts[2] == "speechandtextanalytics" &&
+      parts[3] == "conversations") {
+    auto& id = parts[4];
+    auto* r = find(id);
+    if (!r) return error(404, "resource.not.found", "Unable to find conversation " + id, id);
+    if (parts.size() == 5) {
+      ++sta_reads;
+      if (r->not_analysed > 0) {
+        --r->not_analysed;
+        return error(404, "resource.not.found", "Unable to find conversation " + id, id);
+      }
+      auto trend = r->sta_score < 0 ? "Declining" : "Improving";
+      return ok(json::object{{"conversation", json::object{{"id", id}, {"selfUri", "/api/v2/conversations/" + id}}},
+                             {"sentimentScore", r->sta_score}, {"sentimentTrend", r->sta_score / 2},
+                             {"sentimentTrendClass", trend}, {"participantMetrics", json::object{}}});
+    }
+    if (parts.size() == 8 && parts[5] == "communications" && parts[7] == "transcripturl")
+      return ok(json::object{{"url", base_url + "/sim-s3/transcripts/" + id + ".json?X-Amz-Signature=sim"}});
+    return std::nullopt;
+  }
+  if (method == "GET" && path.starts_with("/sim-s3/transcripts/")) {
+    ++transcript_reads;
+    auto id = path.substr(20, path.size() - 20 - 5);
+    auto* r = find(id);
+    if (!r) return sim_reply{403, "<Error><Code>AccessDenied</Code></Error>", "application/xml"};
+    json::array phrases, sentiments;
+    int index = 0;
+    for (int s : r->customer_phrases) {
+      // An agent phrase between customer phrases, always positive: it must not count.
+      phrases.push_back(json::object{{"phraseIndex", index}, {"text", "agent says"}, {"participantPurpose", "internal"}});
+      sentiments.push_back(json::object{{"phraseIndex", index++}, {"sentiment", 1}});
+      phrases.push_back(json::object{{"phraseIndex", index}, {"text", "customer says"}, {"participantPurpose", "external"}});
+      sentiments.push_back(json::object{{"phraseIndex", index++}, {"sentiment", s}});
+    }
+    return ok(json::object{{"conversationId", id}, {"communicationId", id + "-comm"},
+                           {"transcripts", json::array{json::object{{"phrases", phrases},
+                                                                    {"analytics", json::object{{"sentiment", sentiments}}}}}}});
+  }
+  // --- conversation and attributes -----------------------------------------------------------
+  if (parts.size() >= 4 && parts[0] == "api" && parts[2] == "conversations") {
+    auto& id = parts[3];
+    auto* r = find(id);
+    if (!r) return std::nullopt;  // the simulator's own conversations, or its 404
+    if (method == "GET" && parts.size() == 4) {
+      auto arr = array_name(r->media);
+      json::object attrs;
+      for (auto& [k, v] : r->participant_attributes) attrs[k] = v;
+      json::array participants{
+          json::object{{"id", id + "-cust"}, {"purpose", "customer"}, {"attributes", attrs},
+                       {arr, json::array{json::object{{"id", id + "-comm"}, {"state", "disconnected"}}}}},
+          json::object{{"id", id + "-agent"}, {"purpose", "agent"}, {"attributes", json::object{}},
+                       {arr, json::array{json::object{{"id", id + "-comm-agent"}, {"state", "disconnected"}}}}}};
+      return ok(json::object{{"id", id}, {"participants", participants}});
+    }
+    bool participant_write = method == "PATCH" && parts.size() == 7 && parts[4] == "participants" && parts[6] == "attributes";
+    bool seed_write = method == "PUT" && parts.size() == 5 && parts[4] == "attributes";
+    if (!participant_write && !seed_write) return std::nullopt;
+    ++attribute_writes;
+    if (participant_write && parts[5] != id + "-cust" && parts[5] != id + "-agent")
+      return error(404, "not.found", "Participant " + parts[5] + " not found in conversation " + id);
+    if (r->conflicts > 0) {
+      --r->conflicts;
+      return error(409, "conflict", "The conversation was modified by another request; re-read it and retry");
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    const json::object* attrs = nullptr;
+    if (!ec && v.is_object())
+      if (auto* a = v.as_object().if_contains("attributes"); a && a->is_object()) attrs = &a->as_object();
+    if (!attrs) return error(400, "bad.request", "The body must be {\"attributes\": {...}}");
+    auto& target = participant_write ? r->participant_attributes : r->conversation_attributes;
+    for (auto& [k, val] : *attrs) {
+      if (!val.is_string()) return error(400, "bad.request", "Attribute " + std::string(k) + " must be a string");
+      target[std::string(k)] = std::string(val.as_string());
+    }
+    ++r->attribute_writes;
+    return sim_reply{participant_write ? 202u : 204u, "", "application/json"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace grm::sim

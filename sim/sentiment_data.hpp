@@ -1,0 +1,59 @@
+#pragma once
+// The simulated org's sentiment and attribute endpoints, as plain request → reply logic (the
+// simulator's HTTP layer routes to it):
+//   POST  /api/v2/analytics/conversations/details/query      the seed's sentiment query (paged)
+//   GET   /api/v2/speechandtextanalytics/conversations/{id}  sentimentScore, trend
+//   GET   /api/v2/speechandtextanalytics/conversations/{id}/communications/{cid}/transcripturl
+//   GET   /sim-s3/transcripts/{id}.json                      the "pre-signed" transcript
+//   GET   /api/v2/conversations/{id}                          participants (customer + agent)
+//   PATCH /api/v2/conversations/{id}/participants/{pid}/attributes   202
+//   PUT   /api/v2/conversations/{id}/attributes               the seed's endpoint, 204
+// Faults per conversation: not analysed yet (404 resource.not.found), attribute conflicts (409),
+// unknown conversation (404).
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grm::sim {
+
+struct sentiment_record {
+  std::string id;
+  std::string media = "chat";
+  // The seed's analytics metrics (defaults: the Node peer's mock, negative and escalating).
+  double overall = 0.82, positive = 0.08213, neutral = 0.04447, negative = 0.8734;
+  // Speech & Text Analytics: the conversation score and the customer's phrases (−1, 0, +1).
+  // (Defaults: nine negative customer phrases of ten → negative 0.9, confidence 0.9, escalating.)
+  double sta_score = -0.7;
+  std::vector<int> customer_phrases = {-1, -1, -1, -1, -1, -1, -1, -1, -1, 0};
+  int analytics_pages = 1;  // the entity arrives on the last of this many pages
+  int not_analysed = 0;     // the next N sentiment reads answer "not analysed yet"
+  int conflicts = 0;        // the next N attribute writes answer 409
+  // What was written back.
+  std::map<std::string, std::string> participant_attributes, conversation_attributes;
+  int attribute_writes = 0;
+};
+
+struct sim_reply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+class sentiment_data {
+ public:
+  // nullopt: not one of these endpoints (or an id this store does not know and `known` is false).
+  std::optional<sim_reply> handle(const std::string& method, const std::string& path, const std::string& body,
+                                  const std::string& base_url);
+  sentiment_record& put(sentiment_record r);
+  sentiment_record* find(const std::string& id);
+  // A generated conversation gets a record made from its id (repeatable, varied sentiment).
+  sentiment_record& ensure_generated(const std::string& id, const std::string& media);
+
+  std::size_t analytics_queries = 0, sta_reads = 0, transcript_reads = 0, attribute_writes = 0;
+
+ private:
+  std::map<std::string, sentiment_record> records_;
+};
+
+}  // namespace grm::sim

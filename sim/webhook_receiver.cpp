@@ -1,0 +1,65 @@
+#include "sim/webhook_receiver.hpp"
+
+#include <boost/asio/ssl.hpp>
+
+#include "sim/http_service.hpp"
+#include "sim/loopback.hpp"
+#include "sim/tls_cert.hpp"
+
+namespace grm::sim {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+struct webhook_receiver::impl {
+  impl() : tls(asio::ssl::context::tls_server) {
+    // A subject of its own: two receivers trusted by one client must not share a name.
+    cert = make_self_signed_certificate("genesys-relay webhook receiver " + std::to_string(loop.port()));
+    tls.use_certificate_chain(asio::buffer(cert.cert_pem));
+    tls.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+  }
+  loopback_loop loop;
+  asio::ssl::context tls;
+  certificate cert;
+  std::vector<received_webhook> got;
+  int failing = 0;
+  unsigned fail_status = 503;
+
+  asio::awaitable<http_response_msg> handle(http_request_msg& req) {
+    if (req.method() != http::verb::post) co_return make_response(req, 405, "text/plain", "");
+    if (failing > 0) {
+      --failing;
+      co_return make_response(req, fail_status, "application/json", R"({"status":"unavailable"})");
+    }
+    auto field = [&](http::field f) { return std::string(req[f]); };
+    got.push_back({std::string(req.target()), req.body(), field(http::field::content_type), field(http::field::authorization)});
+    co_return make_response(req, 200, "application/json", R"({"status":"ok"})");
+  }
+};
+
+webhook_receiver::webhook_receiver() : impl_(std::make_unique<impl>()) {
+  auto* self = impl_.get();  // the handler lives in the loop, which impl owns
+  serve_http(impl_->loop, impl_->tls, [self](http_request_msg& req) { return self->handle(req); });
+  impl_->loop.start();
+}
+
+webhook_receiver::~webhook_receiver() { impl_->loop.stop(); }
+
+std::string webhook_receiver::http_url() const { return "http://127.0.0.1:" + std::to_string(impl_->loop.port()); }
+std::string webhook_receiver::https_url() const { return "https://127.0.0.1:" + std::to_string(impl_->loop.port()); }
+const std::string& webhook_receiver::certificate_pem() const noexcept { return impl_->cert.cert_pem; }
+
+void webhook_receiver::fail_next(int requests, unsigned status) {
+  impl_->loop.run_on_loop([&] {
+    impl_->failing = requests;
+    impl_->fail_status = status;
+  });
+}
+
+std::vector<received_webhook> webhook_receiver::received() const {
+  std::vector<received_webhook> out;
+  impl_->loop.run_on_loop([&] { out = impl_->got; });
+  return out;
+}
+
+}  // namespace grm::sim

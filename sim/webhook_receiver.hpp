@@ -1,0 +1,37 @@
+#pragma once
+// A CRM (or alerting) webhook endpoint on loopback, HTTP and HTTPS: records every POST and
+// answers 200 {"status":"ok"}, or a chosen status for the next N requests.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace grm::sim {
+
+struct received_webhook {
+  std::string path;
+  std::string body;
+  std::string content_type;
+  std::string authorization;
+};
+
+class webhook_receiver final {
+ public:
+  webhook_receiver();
+  ~webhook_receiver();
+  webhook_receiver(const webhook_receiver&) = delete;
+  webhook_receiver& operator=(const webhook_receiver&) = delete;
+
+  std::string http_url() const;
+  std::string https_url() const;
+  const std::string& certificate_pem() const noexcept;
+
+  void fail_next(int requests, unsigned status);
+  std::vector<received_webhook> received() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace grm::sim

@@ -1,0 +1,89 @@
+#include "delivery/idempotency_store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "core/error.hpp"
+
+namespace grm::delivery {
+
+namespace {
+
+struct statement {
+  statement(sqlite3* db, const char* sql, const std::string& path) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+      throw relay_error(error_kind::config, "state database " + path + ": " + sqlite3_errmsg(db));
+  }
+  ~statement() { sqlite3_finalize(s); }
+  statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  std::string text(int col) const {
+    auto* p = sqlite3_column_text(s, col);
+    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string{};
+  }
+  sqlite3_stmt* s = nullptr;
+};
+
+std::string now_text() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+idempotency_store::idempotency_store(const std::string& path) : path_(path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw relay_error(error_kind::config, "cannot open the state database " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec("CREATE TABLE IF NOT EXISTS forwarded (key TEXT PRIMARY KEY, forwarding_id TEXT NOT NULL, "
+       "done INTEGER NOT NULL DEFAULT 0, outcome TEXT, updated_ms INTEGER NOT NULL)");
+}
+
+idempotency_store::~idempotency_store() { sqlite3_close(db_); }
+
+void idempotency_store::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw relay_error(error_kind::config, "state database " + path_ + ": " + why);
+  }
+}
+
+std::optional<idempotency_store::entry> idempotency_store::find(const std::string& key) {
+  statement q(db_, "SELECT done, forwarding_id, outcome FROM forwarded WHERE key = ?", path_);
+  q.bind(1, key);
+  if (sqlite3_step(q.s) != SQLITE_ROW) return std::nullopt;
+  return entry{sqlite3_column_int(q.s, 0) != 0, q.text(1), q.text(2)};
+}
+
+idempotency_store::entry idempotency_store::begin(const std::string& key, const std::string& forwarding_id) {
+  statement ins(db_, "INSERT OR IGNORE INTO forwarded (key, forwarding_id, updated_ms) VALUES (?, ?, ?)", path_);
+  ins.bind(1, key).bind(2, forwarding_id).bind(3, now_text());
+  if (sqlite3_step(ins.s) != SQLITE_DONE)
+    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  return *find(key);
+}
+
+void idempotency_store::finish(const std::string& key, const std::string& outcome) {
+  statement up(db_, "UPDATE forwarded SET done = 1, outcome = ?, updated_ms = ? WHERE key = ?", path_);
+  up.bind(1, outcome).bind(2, now_text()).bind(3, key);
+  if (sqlite3_step(up.s) != SQLITE_DONE)
+    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+}
+
+void idempotency_store::forget(const std::string& key) {
+  statement del(db_, "DELETE FROM forwarded WHERE key = ?", path_);
+  del.bind(1, key);
+  sqlite3_step(del.s);
+}
+
+}  // namespace grm::delivery

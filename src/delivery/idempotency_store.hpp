@@ -1,0 +1,38 @@
+#pragma once
+// Durable "done once" keys (SQLite, WAL): a conversation is forwarded once per trigger even
+// across restarts and duplicate events. A key is begun with the forwardingId it will use (a crash
+// mid-way resumes with the same id, so downstream de-duplication by forwardingId holds) and
+// finished with its outcome; outcomes worth trying again later are forgotten instead.
+// Behind this small interface a JetStream KV bucket can later replace SQLite.
+#include <optional>
+#include <string>
+
+struct sqlite3;
+
+namespace grm::delivery {
+
+class idempotency_store final {
+ public:
+  explicit idempotency_store(const std::string& path);  // ":memory:" for none; throws relay_error(config)
+  ~idempotency_store();
+  idempotency_store(const idempotency_store&) = delete;
+  idempotency_store& operator=(const idempotency_store&) = delete;
+
+  struct entry {
+    bool done = false;            // finished before
+    std::string forwarding_id;    // the id it was begun with
+    std::string outcome;          // when done
+  };
+  // Records `key` as in progress with `forwarding_id` unless it exists; returns what is stored.
+  entry begin(const std::string& key, const std::string& forwarding_id);
+  void finish(const std::string& key, const std::string& outcome);
+  void forget(const std::string& key);
+  std::optional<entry> find(const std::string& key);
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace grm::delivery

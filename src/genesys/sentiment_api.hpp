@@ -1,0 +1,69 @@
+#pragma once
+// The Genesys calls the sentiment forwarder makes: the seed's analytics sentiment query (every
+// page), Speech & Text Analytics (conversation score + the customer's phrase sentiment from the
+// transcript), the conversation's participants, and the attribute writes (the real PATCH on a
+// participant, the seed's PUT on the conversation). The document readers are pure and fuzzed.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "genesys/api.hpp"
+
+namespace grm::genesys {
+
+// --- documents --------------------------------------------------------------------------------
+
+struct analytics_metrics {
+  double overall = 0, positive = 0, neutral = 0, negative = 0;
+};
+struct analytics_page {
+  std::optional<analytics_metrics> metrics;  // of the first entity with sentiment metrics
+  std::string next_page_token;
+};
+analytics_page parse_analytics_page(std::string_view body);  // throws relay_error(invalid_payload)
+
+struct customer_participant {
+  std::string participant_id;
+  std::string communication_id;  // the customer's chat/message session (for the transcript)
+  std::string media;             // chat | message | ...
+};
+// The customer participant of GET /api/v2/conversations/{id}, if any.
+std::optional<customer_participant> parse_customer(std::string_view conversation_body);
+
+// sentimentScore of GET /api/v2/speechandtextanalytics/conversations/{id}.
+double parse_sta_score(std::string_view body);
+// Per-phrase sentiment of the customer's (participantPurpose "external") phrases, in order.
+std::vector<double> parse_customer_phrase_sentiment(std::string_view transcript_body);
+
+// --- calls ------------------------------------------------------------------------------------
+
+struct analytics_result {
+  std::optional<analytics_metrics> metrics;  // none: no entity had sentiment
+  int pages = 0;
+};
+boost::asio::awaitable<analytics_result> query_analytics_sentiment(api_client& api, std::string conversation_id);
+
+struct sta_result {
+  bool analysed = false;  // false: 404 resource.not.found (not analysed yet)
+  double score = 0;
+  std::vector<double> customer_phrases;
+};
+boost::asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string conversation_id,
+                                                         customer_participant customer);
+
+// GET /api/v2/conversations/{id}: nullopt when not found; throws when it has no customer.
+boost::asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string conversation_id);
+
+enum class write_result { written, conflict, not_found };
+boost::asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string conversation_id,
+                                                                  std::string participant_id,
+                                                                  std::map<std::string, std::string> attributes);
+boost::asio::awaitable<write_result> put_conversation_attributes(api_client& api, std::string conversation_id,
+                                                                 std::map<std::string, std::string> attributes);
+
+}  // namespace grm::genesys

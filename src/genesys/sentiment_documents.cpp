@@ -1,0 +1,129 @@
+// The pure half of sentiment_api.hpp (no Asio): built by the fuzz preset.
+#include <boost/json.hpp>
+
+#include "core/error.hpp"
+#include "genesys/sentiment_api.hpp"
+
+namespace grm::genesys {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object parse_object(std::string_view body, std::string_view what) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) throw relay_error(error_kind::invalid_payload, std::string(what) + " is not a JSON object");
+  return std::move(v.as_object());
+}
+
+const json::array* array_of(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_array() ? &v->as_array() : nullptr;
+}
+
+std::string string_of(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string{};
+}
+
+std::optional<double> number_of(const json::value& v) {
+  if (v.is_double()) return v.as_double();
+  if (v.is_int64()) return static_cast<double>(v.as_int64());
+  if (v.is_uint64()) return static_cast<double>(v.as_uint64());
+  return std::nullopt;
+}
+
+}  // namespace
+
+analytics_page parse_analytics_page(std::string_view body) {
+  auto o = parse_object(body, "the analytics query answer");
+  analytics_page page;
+  page.next_page_token = string_of(o, "nextPageToken");
+  auto* entities = array_of(o, "entities");
+  if (!entities) entities = array_of(o, "conversations");
+  if (!entities) return page;
+  for (auto& e : *entities) {
+    if (!e.is_object()) continue;
+    auto* metrics = array_of(e.as_object(), "metrics");
+    if (!metrics) continue;
+    analytics_metrics m;
+    int found = 0;
+    for (auto& metric : *metrics) {
+      if (!metric.is_object()) continue;
+      auto name = string_of(metric.as_object(), "name");
+      auto* value = metric.as_object().if_contains("value");
+      auto number = value ? number_of(*value) : std::nullopt;
+      if (!number) continue;
+      if (name == "sentimentOverallScore") m.overall = *number, ++found;
+      else if (name == "sentimentPositive") m.positive = *number, ++found;
+      else if (name == "sentimentNeutral") m.neutral = *number, ++found;
+      else if (name == "sentimentNegative") m.negative = *number, ++found;
+    }
+    if (found > 0) {
+      page.metrics = m;
+      break;
+    }
+  }
+  return page;
+}
+
+std::optional<customer_participant> parse_customer(std::string_view body) {
+  auto o = parse_object(body, "the conversation");
+  auto* participants = array_of(o, "participants");
+  if (!participants) return std::nullopt;
+  for (auto& p : *participants) {
+    if (!p.is_object() || string_of(p.as_object(), "purpose") != "customer") continue;
+    customer_participant c{string_of(p.as_object(), "id"), {}, {}};
+    for (auto [key, media] : {std::pair{"chats", "chat"}, std::pair{"messages", "message"}, std::pair{"calls", "voice"},
+                              std::pair{"emails", "email"}}) {
+      if (auto* sessions = array_of(p.as_object(), key); sessions && !sessions->empty() && (*sessions)[0].is_object()) {
+        c.communication_id = string_of((*sessions)[0].as_object(), "id");
+        c.media = media;
+        break;
+      }
+    }
+    if (!c.participant_id.empty()) return c;
+  }
+  return std::nullopt;
+}
+
+double parse_sta_score(std::string_view body) {
+  auto o = parse_object(body, "the speech and text analytics answer");
+  auto* v = o.if_contains("sentimentScore");
+  auto n = v ? number_of(*v) : std::nullopt;
+  if (!n) throw relay_error(error_kind::invalid_payload, "the speech and text analytics answer has no numeric sentimentScore");
+  return *n;
+}
+
+std::vector<double> parse_customer_phrase_sentiment(std::string_view body) {
+  auto o = parse_object(body, "the transcript");
+  std::vector<double> out;
+  auto* transcripts = array_of(o, "transcripts");
+  if (!transcripts) return out;
+  for (auto& t : *transcripts) {
+    if (!t.is_object()) continue;
+    std::map<std::int64_t, bool> customer;  // phraseIndex → spoken by the customer
+    if (auto* phrases = array_of(t.as_object(), "phrases"))
+      for (auto& p : *phrases)
+        if (p.is_object())
+          if (auto* idx = p.as_object().if_contains("phraseIndex"); idx && idx->is_int64())
+            customer[idx->as_int64()] = string_of(p.as_object(), "participantPurpose") == "external";
+    auto* analytics = t.as_object().if_contains("analytics");
+    if (!analytics || !analytics->is_object()) continue;
+    auto* sentiment = array_of(analytics->as_object(), "sentiment");
+    if (!sentiment) continue;
+    for (auto& s : *sentiment) {
+      if (!s.is_object()) continue;
+      auto* idx = s.as_object().if_contains("phraseIndex");
+      auto* val = s.as_object().if_contains("sentiment");
+      auto n = val ? number_of(*val) : std::nullopt;
+      if (!idx || !idx->is_int64() || !n) continue;
+      auto it = customer.find(idx->as_int64());
+      if (it != customer.end() && it->second) out.push_back(*n);
+    }
+  }
+  return out;
+}
+
+}  // namespace grm::genesys

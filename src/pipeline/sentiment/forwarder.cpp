@@ -1,0 +1,232 @@
+#include "pipeline/sentiment/forwarder.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
+#include "delivery/idempotency_store.hpp"
+#include "genesys/sentiment_api.hpp"
+#include "net/retry.hpp"
+#include "pipeline/sentiment/sentiment.hpp"
+#include "sinks/eventbridge/sink.hpp"
+#include "sinks/file/audit_log.hpp"
+#include "sinks/webhook/sink.hpp"
+
+namespace grm::sentiment {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+double ms_since(steady_clock::time_point t0) { return duration<double, std::milli>(steady_clock::now() - t0).count(); }
+
+std::string now_text() { return format_rfc3339(time_point_cast<milliseconds>(system_clock::now())); }
+
+std::string quoted(std::string_view s) { return json::serialize(json::string(s)); }
+
+struct timed_outcome {
+  bool attempted = false;
+  delivery::outcome result;
+  double ms = 0;
+};
+
+asio::awaitable<timed_outcome> publish_event(sinks::eventbridge::publisher* eb, sinks::eventbridge::put_entry entry) {
+  timed_outcome t;
+  if (!eb) co_return t;
+  auto t0 = steady_clock::now();
+  t.attempted = true;
+  t.result = co_await eb->publish(std::move(entry));
+  t.ms = ms_since(t0);
+  co_return t;
+}
+
+asio::awaitable<timed_outcome> post_webhook(sinks::webhook::publisher* hook, std::string body) {
+  timed_outcome t;
+  if (!hook) co_return t;
+  auto t0 = steady_clock::now();
+  t.attempted = true;
+  t.result = co_await hook->post(std::move(body));
+  t.ms = ms_since(t0);
+  co_return t;
+}
+
+std::string describe(const delivery::outcome& o) {
+  return o.delivered ? o.id : o.code + ": " + o.message;
+}
+
+const payload_validator& validator() {
+  static const payload_validator v;  // compiled once; validate() is const and re-entrant
+  return v;
+}
+
+}  // namespace
+
+std::string audit_line(const forward_report& r) {
+  auto& l = r.latency;
+  return fmt::format(
+      R"({{"auditId":{},"conversationId":{},"trigger":{},"forwardingId":{},"eventId":{},"outcome":{},"reason":{},"polarity":{},"confidence":{},"alertTriggered":{},"marker":{},"webhook":{},"latencyMs":{{"fetch":{:.3f},"validate":{:.3f},"propagate":{:.3f},"publish":{:.3f},"webhook":{:.3f},"total":{:.3f}}},"timestamp":"{}"}})",
+      quoted(uuid_v4()), quoted(r.conversation_id), quoted(r.trigger), quoted(r.forwarding_id), quoted(r.event_id),
+      quoted(r.outcome), quoted(r.reason), quoted(r.polarity), score_text(r.confidence), r.alert ? "true" : "false",
+      quoted(r.marker), quoted(r.webhook), l.fetch, l.validate, l.propagate, l.publish, l.webhook, l.total, now_text());
+}
+
+forwarder::forwarder(forwarder_parts parts, forwarder_settings settings)
+    : parts_(std::move(parts)), settings_(std::move(settings)) {}
+
+asio::awaitable<forward_report> forwarder::forward(std::string id, std::string trigger) {
+  auto started = steady_clock::now();
+  forward_report r;
+  r.conversation_id = id;
+  r.trigger = trigger;
+  r.marker = "skipped";
+  auto key = id + ":" + trigger;
+  r.forwarding_id = uuid_v4();
+  if (parts_.state) {
+    auto e = parts_.state->begin(key, r.forwarding_id);
+    if (e.done) {
+      r.outcome = "duplicate";
+      r.forwarding_id = e.forwarding_id;
+      r.reason = "already " + e.outcome + " for trigger " + trigger;
+      co_return r;
+    }
+    r.forwarding_id = e.forwarding_id;  // resuming after a crash keeps the id downstream saw
+  }
+  auto done = [&](std::string outcome, std::string reason) {
+    r.outcome = std::move(outcome);
+    r.reason = std::move(reason);
+    r.latency.total = ms_since(started);
+    if (parts_.audit) parts_.audit->write(audit_line(r));
+    if (parts_.state) {
+      // Not analysed yet or a transient failure: a later trigger may succeed, so forget the key.
+      if (r.outcome == "not-analysed" || r.outcome == "failed") parts_.state->forget(key);
+      else parts_.state->finish(key, r.outcome);
+    }
+    if (parts_.log)
+      parts_.log(r.outcome == "failed" ? severity::warn : severity::info,
+                 fmt::format("[FORWARD] conversation {}: {}{}", id, r.outcome, r.reason.empty() ? "" : " (" + r.reason + ")"));
+    return r;
+  };
+  const auto& s = settings_;
+  try {
+    // --- fetch --------------------------------------------------------------------------------
+    auto t = steady_clock::now();
+    auto customer = co_await genesys::read_customer(parts_.api, id);
+    if (!customer) co_return done("not-found", "conversation " + id + " not found");
+    std::optional<snapshot> snap;
+    auto give_up_at = steady_clock::now() + s.not_analysed_horizon;
+    std::mt19937_64 rng{std::random_device{}()};
+    for (int attempt = 1;; ++attempt) {
+      if (s.source == source_kind::analytics) {
+        auto a = co_await genesys::query_analytics_sentiment(parts_.api, id);
+        if (a.metrics) snap = from_analytics(id, a.metrics->overall, a.metrics->positive, a.metrics->neutral, a.metrics->negative);
+      } else {
+        auto st = co_await genesys::read_speech_analytics(parts_.api, id, *customer);
+        if (st.analysed) snap = from_speech_analytics(id, st.score, st.customer_phrases, s.neutral_band);
+      }
+      if (snap || steady_clock::now() >= give_up_at) break;
+      net::retry_policy p{.max_attempts = 0, .base = s.not_analysed_backoff, .cap = s.not_analysed_backoff * 8};
+      auto left = duration_cast<milliseconds>(give_up_at - steady_clock::now());
+      co_await net::sleep_for(std::max(milliseconds{1}, std::min(net::backoff_delay(p, attempt, rng), left)));
+    }
+    r.latency.fetch = ms_since(t);
+    auto source_name = s.source == source_kind::analytics ? "analytics" : "speech-analytics";
+    if (!snap)
+      co_return done("not-analysed", fmt::format("no {} sentiment for conversation {} yet{}", source_name, id,
+                                                 s.not_analysed_horizon.count() ? fmt::format(" after waiting {} ms", s.not_analysed_horizon.count()) : ""));
+
+    // --- validate -----------------------------------------------------------------------------
+    t = steady_clock::now();
+    r.confidence = snap->confidence;
+    r.polarity = std::string(to_string(snap->direction));
+    auto d = decide(*snap, s.min_confidence);
+    if (d.what == decision::outcome::below_threshold) co_return done("below-threshold", d.reason);
+    if (d.what == decision::outcome::invalid) co_return done("failed", d.reason);
+    auto now = time_point_cast<milliseconds>(system_clock::now());
+    auto payload = build_payload(*snap, {s.escalation_threshold, r.forwarding_id, now});
+    if (auto err = validator().validate(payload)) co_return done("failed", "the payload fails chat-sentiment.v1.json: " + *err);
+    r.latency.validate = ms_since(t);
+
+    // --- propagate: the forwarding marker ------------------------------------------------------
+    t = steady_clock::now();
+    std::map<std::string, std::string> marker{
+        {"sentimentForwardingId", r.forwarding_id}, {"forwardingStatus", "forwarded"}, {"updatedAt", format_rfc3339(now)}};
+    if (s.participant_attributes) {
+      for (int tries = 1;; ++tries) {
+        auto w = co_await genesys::patch_participant_attributes(parts_.api, id, customer->participant_id, marker);
+        if (w == genesys::write_result::written) {
+          r.marker = "written";
+          break;
+        }
+        if (w == genesys::write_result::not_found)
+          co_return done("not-found", "conversation " + id + " not found when writing the forwarding marker");
+        if (tries > s.conflict_retries) {
+          r.marker = fmt::format("conflict: still 409 after {} attempts", tries);
+          break;
+        }
+        auto again = co_await genesys::read_customer(parts_.api, id);  // re-read the current state, then retry
+        if (!again) co_return done("not-found", "conversation " + id + " disappeared after a 409");
+        customer = again;
+      }
+    }
+    if (s.conversation_attributes) {
+      auto w = co_await genesys::put_conversation_attributes(parts_.api, id, marker);
+      if (w == genesys::write_result::not_found) co_return done("not-found", "conversation " + id + " not found (PUT attributes)");
+      if (w == genesys::write_result::conflict && r.marker == "skipped") r.marker = "conflict (PUT attributes)";
+      else if (w == genesys::write_result::written && r.marker == "skipped") r.marker = "written";
+    }
+    r.latency.propagate = ms_since(t);
+
+    // --- alert, once per conversation ------------------------------------------------------------
+    r.alert = escalates(*snap, s.escalation_threshold);
+    bool first_alert = r.alert;
+    if (r.alert && parts_.state) {
+      auto a = parts_.state->begin(id + ":alert", r.forwarding_id);
+      first_alert = !a.done;
+      if (first_alert) parts_.state->finish(id + ":alert", "raised");
+    }
+    if (first_alert) {
+      auto alert_body = fmt::format(
+          R"({{"alert":"sentiment.escalation","conversationId":{},"forwardingId":{},"negative":{},"escalationThreshold":{},"confidence":{},"timestamp":"{}"}})",
+          quoted(id), quoted(r.forwarding_id), score_text(snap->negative), score_text(s.escalation_threshold),
+          score_text(snap->confidence), format_rfc3339(now));
+      if (s.alert_log && parts_.log)
+        parts_.log(severity::warn, fmt::format("[ALERT ROUTING] Escalation triggered for {}: negative {} exceeds {}", id,
+                                               score_text(snap->negative), score_text(s.escalation_threshold)));
+      sinks::eventbridge::put_entry alert_entry{s.event_source, s.alert_detail_type, alert_body, {}, std::nullopt, s.event_bus, {}};
+      auto* alert_bus = s.alert_eventbridge ? parts_.eventbridge : nullptr;
+      auto alerts = co_await (publish_event(alert_bus, std::move(alert_entry)) && post_webhook(parts_.alert_webhook, alert_body));
+      for (auto* a : {&std::get<0>(alerts), &std::get<1>(alerts)})
+        if (a->attempted && !a->result.delivered && parts_.log)
+          parts_.log(severity::warn, "alert for conversation " + id + " not delivered: " + describe(a->result));
+    }
+
+    // --- publish: EventBridge and the CRM webhook, independently --------------------------------
+    sinks::eventbridge::put_entry entry{s.event_source, s.detail_type, payload, {}, std::nullopt, s.event_bus, {}};
+    auto crm_body = R"({"event":"sentiment.forwarded","data":)" + payload + R"(,"syncTimestamp":")" + now_text() + "\"}";
+    auto sent = co_await (publish_event(parts_.eventbridge, std::move(entry)) && post_webhook(parts_.crm, std::move(crm_body)));
+    auto& eb = std::get<0>(sent);
+    auto& crm = std::get<1>(sent);
+    r.latency.publish = eb.ms;
+    r.latency.webhook = crm.ms;
+    r.webhook = crm.attempted ? describe(crm.result) : "skipped";
+    if (eb.attempted && eb.result.delivered) r.event_id = eb.result.id;
+    if (eb.attempted && !eb.result.delivered)
+      co_return done("failed", "EventBridge: " + describe(eb.result) + (crm.attempted ? "; webhook: " + r.webhook : ""));
+    if (!eb.attempted && crm.attempted && !crm.result.delivered) co_return done("failed", "webhook: " + r.webhook);
+    co_return done("forwarded", crm.attempted && !crm.result.delivered ? "webhook failed: " + r.webhook : "");
+  } catch (const relay_error& e) {
+    r.reason = e.what();
+  }
+  co_return done("failed", r.reason);
+}
+
+}  // namespace grm::sentiment

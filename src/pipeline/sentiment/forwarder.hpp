@@ -1,0 +1,95 @@
+#pragma once
+// The chat sentiment forwarder (seed 000), one conversation at a time:
+//   fetch sentiment → decide (polarity, confidence) → payload + schema → write the forwarding
+//   marker on the conversation → alert when negative passes the escalation threshold →
+//   EventBridge and the CRM webhook, independently → one audit record.
+// Every outcome is a report, never an exception that stops the caller: forwarded, duplicate,
+// below-threshold, not-analysed, not-found, failed (with the reason).
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "core/log.hpp"
+
+namespace grm::genesys {
+class api_client;
+}
+namespace grm::sinks::eventbridge {
+class publisher;
+}
+namespace grm::sinks::webhook {
+class publisher;
+}
+namespace grm::sinks::file {
+class audit_log;
+}
+namespace grm::delivery {
+class idempotency_store;
+}
+
+namespace grm::sentiment {
+
+enum class source_kind { analytics, speech_analytics };
+
+struct forwarder_settings {
+  source_kind source = source_kind::speech_analytics;
+  double min_confidence = 0.75;
+  double escalation_threshold = 0.8;  // the seed's default
+  double neutral_band = 0.25;         // speech-analytics polarity band
+  bool participant_attributes = true;   // the real PATCH on the customer participant
+  bool conversation_attributes = false; // the seed's PUT /conversations/{id}/attributes
+  int conflict_retries = 3;
+  // "Not analysed yet": retry with backoff until this horizon, then record not-analysed.
+  std::chrono::milliseconds not_analysed_horizon{0};
+  std::chrono::milliseconds not_analysed_backoff{2'000};
+  std::string event_source = "genesys.sentiment.forwarder";
+  std::string detail_type = "ChatSentimentAnalysis";
+  std::string alert_detail_type = "ChatSentimentEscalation";
+  std::string event_bus;  // empty: default
+  bool alert_log = true, alert_eventbridge = true;  // plus the alert webhook when one is given
+};
+
+struct stage_latency {
+  double fetch = 0, validate = 0, propagate = 0, publish = 0, webhook = 0, total = 0;  // ms
+};
+
+struct forward_report {
+  std::string conversation_id;
+  std::string trigger;
+  std::string outcome;  // forwarded | duplicate | below-threshold | not-analysed | not-found | failed
+  std::string reason;
+  std::string forwarding_id, event_id;
+  std::string marker;   // written | conflict... | skipped
+  std::string webhook;  // "HTTP 200" or the failure
+  std::string polarity;
+  double confidence = 0;
+  bool alert = false;
+  stage_latency latency;
+};
+
+struct forwarder_parts {
+  genesys::api_client& api;
+  sinks::eventbridge::publisher* eventbridge = nullptr;
+  sinks::webhook::publisher* crm = nullptr;
+  sinks::webhook::publisher* alert_webhook = nullptr;
+  sinks::file::audit_log* audit = nullptr;
+  delivery::idempotency_store* state = nullptr;
+  log_fn log;
+};
+
+class forwarder final {
+ public:
+  forwarder(forwarder_parts parts, forwarder_settings settings);
+  boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual");
+  const forwarder_settings& settings() const noexcept { return settings_; }
+
+ private:
+  forwarder_parts parts_;
+  forwarder_settings settings_;
+};
+
+// The audit record of a report (one JSON object, no newline).
+std::string audit_line(const forward_report& r);
+
+}  // namespace grm::sentiment

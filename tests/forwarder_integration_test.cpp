@@ -1,0 +1,373 @@
+// The chat sentiment forwarder end to end against the simulated org, the AWS emulator and a CRM
+// webhook receiver, all on loopback over verified TLS. Every outcome of the seed's flow, each
+// asserted from what the services received and from the audit log. No timing is asserted.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "aws/credentials.hpp"
+#include "delivery/idempotency_store.hpp"
+#include "genesys/api.hpp"
+#include "genesys/oauth.hpp"
+#include "net/http.hpp"
+#include "pipeline/sentiment/forwarder.hpp"
+#include "pipeline/sentiment/sentiment.hpp"
+#include "sim/aws_emulator.hpp"
+#include "sim/genesys_sim.hpp"
+#include "sim/sentiment_data.hpp"
+#include "sim/webhook_receiver.hpp"
+#include "sinks/eventbridge/sink.hpp"
+#include "sinks/file/audit_log.hpp"
+#include "sinks/webhook/sink.hpp"
+
+namespace grm {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono;
+using sentiment::forward_report;
+
+std::string conversation(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "3f2504e0-4f89-41d3-9a0c-%012d", n);
+  return buf;
+}
+
+class static_keys final : public aws::credential_provider {
+ public:
+  explicit static_keys(std::string secret_key) : secret_(std::move(secret_key)) {}
+  std::string describe() const override { return "test keys"; }
+  asio::awaitable<std::optional<aws::credentials>> fetch() override {
+    co_return aws::credentials{"AKIDEXAMPLE", secret(secret_), {}, std::nullopt, "test"};
+  }
+
+ private:
+  std::string secret_;
+};
+
+std::vector<json::object> read_lines(const std::string& path) {
+  std::vector<json::object> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(json::parse(line).as_object());
+  return out;
+}
+
+class Forwarder : public ::testing::Test {
+ protected:
+  asio::io_context ioc;  // first: everything below is bound to it
+  sim::genesys_simulator genesys{[] {
+    sim::sim_options o;
+    o.max_conversations = 1;
+    return o;
+  }()};
+  sim::aws_emulator aws;
+  sim::webhook_receiver crm, alerts;
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("grm-fwd-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                        .string();
+  std::unique_ptr<net::http_client> http;
+  std::unique_ptr<genesys::token_provider> tokens;
+  std::unique_ptr<genesys::api_client> api;
+  std::unique_ptr<aws::credentials_cache> creds;
+  std::unique_ptr<sinks::eventbridge::publisher> eventbridge;
+  std::unique_ptr<sinks::webhook::publisher> crm_hook, alert_hook;
+  std::unique_ptr<sinks::file::audit_log> audit;
+  std::unique_ptr<delivery::idempotency_store> state;
+  std::unique_ptr<sentiment::forwarder> fwd;
+  std::vector<std::string> logs;
+
+  void SetUp() override {
+    genesys.pause_generator(true);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    net::http_client_options ho;
+    ho.tls.ca_pem = genesys.certificate_pem() + aws.certificate_pem() + crm.certificate_pem() + alerts.certificate_pem();
+    http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
+    tokens = std::make_unique<genesys::token_provider>(*http, genesys.https_url(),
+                                                       genesys::client_credentials{"sim-client", secret("sim-secret")},
+                                                       net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
+    api = std::make_unique<genesys::api_client>(*http, *tokens, genesys.https_url(),
+                                                net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
+    use_aws_secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    sinks::webhook::webhook_settings ws;
+    ws.url = crm.https_url() + "/crm";
+    ws.delivery.backoff_base = milliseconds{1};
+    crm_hook = std::make_unique<sinks::webhook::publisher>(*http, ws);
+    ws.url = alerts.https_url() + "/alerts";
+    alert_hook = std::make_unique<sinks::webhook::publisher>(*http, ws);
+    audit = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/audit.jsonl"});
+    state = std::make_unique<delivery::idempotency_store>(dir + "/state.db");
+    make_forwarder({});
+  }
+
+  void TearDown() override {
+    run([&]() -> asio::awaitable<int> {
+      co_await eventbridge->close();
+      co_await crm_hook->close();
+      co_await alert_hook->close();
+      co_return 0;
+    }());
+  }
+
+  void use_aws_secret(const std::string& key) {
+    creds = std::make_unique<aws::credentials_cache>(std::make_unique<static_keys>(key));
+    sinks::eventbridge::eventbridge_settings es;
+    es.region = "us-east-1";
+    es.endpoint = aws.https_url();
+    es.delivery.linger = milliseconds{1};
+    es.delivery.backoff_base = milliseconds{1};
+    eventbridge = std::make_unique<sinks::eventbridge::publisher>(*http, *creds, es);
+  }
+
+  void make_forwarder(sentiment::forwarder_settings s) {
+    fwd = std::make_unique<sentiment::forwarder>(
+        sentiment::forwarder_parts{*api, eventbridge.get(), crm_hook.get(), alert_hook.get(), audit.get(), state.get(),
+                                   [this](severity, std::string_view m) { logs.emplace_back(m); }},
+        s);
+  }
+
+  template <typename F>
+  static sentiment::forwarder_settings with(F change) {
+    sentiment::forwarder_settings o;
+    change(o);
+    return o;
+  }
+
+  template <typename T>
+  T run(asio::awaitable<T> op) {
+    auto f = asio::co_spawn(ioc, std::move(op), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+    return f.get();
+  }
+
+  forward_report forward(const std::string& id, std::string trigger = "manual") {
+    return run(fwd->forward(id, std::move(trigger)));
+  }
+
+  sim::sentiment_record chat(int n) {
+    sim::sentiment_record r;
+    r.id = conversation(n);
+    return r;
+  }
+
+  std::vector<json::object> audit_lines() { return read_lines(dir + "/audit.jsonl"); }
+};
+
+TEST_F(Forwarder, NegativeChatIsForwardedEverywhereMarkedAlertedAndAudited) {
+  genesys.add_sentiment(chat(1));  // STA: score -0.7, nine of ten customer phrases negative
+  auto r = forward(conversation(1));
+  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  EXPECT_EQ(r.polarity, "negative");
+  EXPECT_DOUBLE_EQ(r.confidence, 0.9);
+  EXPECT_TRUE(r.alert);
+  EXPECT_EQ(r.marker, "written");
+
+  // EventBridge: the payload and, separately, the alert.
+  auto events = aws.events();
+  ASSERT_EQ(events.size(), 2u);
+  const sim::accepted_event* forwarded = nullptr;
+  for (auto& e : events)
+    if (e.detail_type == "ChatSentimentAnalysis") forwarded = &e;
+  ASSERT_NE(forwarded, nullptr);
+  EXPECT_EQ(forwarded->event_id, r.event_id);
+  EXPECT_EQ(forwarded->source, "genesys.sentiment.forwarder");
+  sentiment::payload_validator v;
+  EXPECT_EQ(v.validate(forwarded->detail), std::nullopt);
+  auto detail = json::parse(forwarded->detail).as_object();
+  EXPECT_EQ(detail.at("forwardingId").as_string(), r.forwarding_id);
+  EXPECT_NE(forwarded->detail.find(
+                R"("sentimentMatrix":{"polarity":"negative","confidence":0.9,"positive":0,"neutral":0.1,"negative":0.9})"),
+            std::string::npos)
+      << forwarded->detail;
+  // The CRM webhook got the seed's envelope with the same payload.
+  auto hooks = crm.received();
+  ASSERT_EQ(hooks.size(), 1u);
+  auto body = json::parse(hooks[0].body).as_object();
+  EXPECT_EQ(body.at("event").as_string(), "sentiment.forwarded");
+  EXPECT_EQ(body.at("data").as_object().at("forwardingId").as_string(), r.forwarding_id);
+  EXPECT_EQ(hooks[0].path, "/crm");
+  ASSERT_EQ(alerts.received().size(), 1u) << ::testing::PrintToString(logs);
+  EXPECT_NE(alerts.received()[0].body.find("\"alert\":\"sentiment.escalation\""), std::string::npos);
+  // The marker on the customer participant, as strings.
+  auto rec = genesys.sentiment_of(conversation(1));
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->participant_attributes.at("sentimentForwardingId"), r.forwarding_id);
+  EXPECT_EQ(rec->participant_attributes.at("forwardingStatus"), "forwarded");
+  // The audit record.
+  auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("outcome").as_string(), "forwarded");
+  EXPECT_EQ(lines[0].at("eventId").as_string(), r.event_id);
+  EXPECT_EQ(lines[0].at("alertTriggered").as_bool(), true);
+  for (auto stage : {"fetch", "validate", "propagate", "publish", "webhook", "total"})
+    EXPECT_TRUE(lines[0].at("latencyMs").as_object().contains(stage)) << stage;
+}
+
+TEST_F(Forwarder, AnalyticsSourceFollowsEveryPage) {
+  auto c = chat(2);
+  c.analytics_pages = 7;
+  genesys.add_sentiment(c);
+  make_forwarder(with([](auto& o) { o.source = sentiment::source_kind::analytics; }));
+  auto r = forward(conversation(2));
+  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  EXPECT_DOUBLE_EQ(r.confidence, 0.82);  // the seed's sentimentOverallScore
+  EXPECT_EQ(r.polarity, "negative");
+  EXPECT_GE(genesys.sentiment_reads(), 7u);
+}
+
+TEST_F(Forwarder, LowConfidenceStopsWithTheReasonInTheAuditLog) {
+  auto c = chat(3);
+  c.customer_phrases = {-1, 1, 0, 0, -1};  // two of five agree with "negative"
+  genesys.add_sentiment(c);
+  auto r = forward(conversation(3));
+  EXPECT_EQ(r.outcome, "below-threshold");
+  EXPECT_EQ(r.reason, "confidence 0.4 is below the threshold 0.75 (speech-analytics sentiment, polarity negative)");
+  EXPECT_TRUE(aws.events().empty());
+  EXPECT_TRUE(crm.received().empty());
+  EXPECT_EQ(audit_lines().at(0).at("reason").as_string(), r.reason);
+}
+
+TEST_F(Forwarder, NotAnalysedYetIsRetriedUntilTheHorizonThenRecorded) {
+  auto c = chat(4);
+  c.not_analysed = 2;
+  genesys.add_sentiment(c);
+  make_forwarder(with([](auto& o) { o.not_analysed_horizon = milliseconds{5000}, o.not_analysed_backoff = milliseconds{5}; }));
+  auto r = forward(conversation(4));
+  EXPECT_EQ(r.outcome, "forwarded") << r.reason;  // analysed on the third read
+
+  auto later = chat(5);
+  later.not_analysed = 1000;
+  genesys.add_sentiment(later);
+  make_forwarder(with([](auto& o) { o.not_analysed_horizon = milliseconds{30}, o.not_analysed_backoff = milliseconds{5}; }));
+  r = forward(conversation(5));
+  EXPECT_EQ(r.outcome, "not-analysed");
+  EXPECT_EQ(r.reason, "no speech-analytics sentiment for conversation " + conversation(5) + " yet after waiting 30 ms");
+  // Not analysed is not final: the same trigger may try again later.
+  EXPECT_FALSE(state->find(conversation(5) + ":manual"));
+}
+
+TEST_F(Forwarder, AnUnknownConversationIsNotFoundAndTheNextOneStillGoes) {
+  auto r = forward(conversation(404));
+  EXPECT_EQ(r.outcome, "not-found");
+  EXPECT_EQ(r.reason, "conversation " + conversation(404) + " not found");
+  genesys.add_sentiment(chat(6));
+  EXPECT_EQ(forward(conversation(6)).outcome, "forwarded");
+}
+
+TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
+  auto c = chat(7);
+  c.conflicts = 2;
+  genesys.add_sentiment(c);
+  auto r = forward(conversation(7));
+  EXPECT_EQ(r.outcome, "forwarded");
+  EXPECT_EQ(r.marker, "written");
+  EXPECT_EQ(genesys.sentiment_of(conversation(7))->attribute_writes, 1);
+
+  auto stubborn = chat(8);
+  stubborn.conflicts = 100;
+  genesys.add_sentiment(stubborn);
+  r = forward(conversation(8));
+  EXPECT_EQ(r.outcome, "forwarded");  // the marker is bookkeeping; the event still goes out
+  EXPECT_EQ(r.marker, "conflict: still 409 after 4 attempts");
+}
+
+TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
+  genesys.add_sentiment(chat(9));
+  make_forwarder(with([](auto& o) { o.participant_attributes = false, o.conversation_attributes = true; }));
+  auto r = forward(conversation(9));
+  EXPECT_EQ(r.outcome, "forwarded");
+  auto rec = genesys.sentiment_of(conversation(9));
+  EXPECT_EQ(rec->conversation_attributes.at("sentimentForwardingId"), r.forwarding_id);
+  EXPECT_TRUE(rec->participant_attributes.empty());
+}
+
+TEST_F(Forwarder, AFailingWebhookDoesNotBlockEventBridge) {
+  genesys.add_sentiment(chat(10));
+  crm.fail_next(100, 400);
+  auto r = forward(conversation(10));
+  EXPECT_EQ(r.outcome, "forwarded");
+  EXPECT_FALSE(r.event_id.empty());
+  EXPECT_NE(r.webhook.find("HTTP400: webhook " + crm.https_url() + "/crm answered HTTP 400"), std::string::npos) << r.webhook;
+  EXPECT_NE(r.reason.find("webhook failed"), std::string::npos);
+}
+
+TEST_F(Forwarder, FailingEventBridgeDoesNotBlockTheWebhook) {
+  genesys.add_sentiment(chat(11));
+  use_aws_secret("a-wrong-secret");
+  make_forwarder({});
+  auto r = forward(conversation(11));
+  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_NE(r.reason.find("EventBridge: InvalidSignatureException"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reason.find("a-wrong-secret"), std::string::npos);
+  EXPECT_EQ(crm.received().size(), 1u);
+  EXPECT_EQ(r.webhook, "HTTP 200");
+}
+
+TEST_F(Forwarder, EachTriggerForwardsOnceEvenAcrossRestarts) {
+  genesys.add_sentiment(chat(12));
+  auto first = forward(conversation(12), "end");
+  ASSERT_EQ(first.outcome, "forwarded");
+  auto again = forward(conversation(12), "end");
+  EXPECT_EQ(again.outcome, "duplicate");
+  EXPECT_EQ(again.forwarding_id, first.forwarding_id);
+  // A new process: the same state file.
+  state = std::make_unique<delivery::idempotency_store>(dir + "/state.db");
+  make_forwarder({});
+  EXPECT_EQ(forward(conversation(12), "end").outcome, "duplicate");
+  // Another trigger forwards again, but the escalation alert is raised once per conversation.
+  EXPECT_EQ(forward(conversation(12), "periodic-1").outcome, "forwarded");
+  EXPECT_EQ(alerts.received().size(), 1u);
+  std::size_t forwarded_events = 0;
+  for (auto& e : aws.events()) forwarded_events += e.detail_type == "ChatSentimentAnalysis";
+  EXPECT_EQ(forwarded_events, 2u);
+}
+
+TEST_F(Forwarder, APayloadTheSchemaRefusesIsDeadLetteredWithTheValidatorsMessage) {
+  auto c = chat(13);
+  c.id = "NOT-A-GENESYS-ID";
+  genesys.add_sentiment(c);
+  auto r = forward("NOT-A-GENESYS-ID");
+  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_NE(r.reason.find("the payload fails chat-sentiment.v1.json: $.conversationId: "), std::string::npos) << r.reason;
+  EXPECT_TRUE(aws.events().empty());
+}
+
+TEST_F(Forwarder, GenesysErrorsAreFailuresWithTheirMessageAndTheProcessGoesOn) {
+  genesys.add_sentiment(chat(14));
+  genesys.forbid(true);
+  auto r = forward(conversation(14));
+  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_NE(r.reason.find("lacks a permission (HTTP 403"), std::string::npos) << r.reason;
+  genesys.forbid(false);
+  genesys.fail_next(2, 502);
+  EXPECT_EQ(forward(conversation(14)).outcome, "forwarded");  // 502s retried; a failure is not final
+  genesys.rate_limit_next(1, 1);
+  genesys.add_sentiment(chat(15));
+  EXPECT_EQ(forward(conversation(15)).outcome, "forwarded");  // 429 + Retry-After honoured
+}
+
+TEST_F(Forwarder, AuditLogRotatesBySize) {
+  audit = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/small.jsonl", 600, 2});
+  make_forwarder({});
+  for (int i = 20; i < 26; ++i) {
+    genesys.add_sentiment(chat(i));
+    forward(conversation(i));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir + "/small.jsonl.1"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/small.jsonl.2"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/small.jsonl.3"));
+  EXPECT_LE(std::filesystem::file_size(dir + "/small.jsonl"), 600u);
+}
+
+}  // namespace
+}  // namespace grm
