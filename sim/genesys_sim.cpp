@@ -299,7 +299,12 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
     if (!path.starts_with("/api/v2/")) return api_error(req, 404, "not.found", "Resource not found: " + path);
     if (auto denied = gate(req)) return *denied;
-    if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
+    // A generated conversation's state comes from the generator (reconciliation reads it), not
+    // from the sentiment store.
+    bool generated_read = m == http::verb::get && path.starts_with("/api/v2/conversations/") &&
+                          conversations.contains(path.substr(std::string_view("/api/v2/conversations/").size()));
+    if (!generated_read)
+      if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     const std::string channels_path = "/api/v2/notifications/channels";
     if (path == channels_path && m == http::verb::post) {

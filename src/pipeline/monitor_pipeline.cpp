@@ -53,9 +53,16 @@ std::optional<system_message> monitor_pipeline::notification(std::string_view fr
     if (sys->kind == system_kind::heartbeat) ++counters_.heartbeats;
     return std::move(*sys);
   }
-  // Detail events carry no state to diff: the same frame seen on two channels is one event.
+  // The same frame seen on two channels (a rotation's overlap) is one observation. Detail
+  // events carry no state to diff; snapshots do, but a lagging old socket can hand over an older
+  // state after the new socket's newer one, which the tracker would take for a change.
   if (auto* ev = std::get_if<lifecycle_event>(&d)) {
     if (!dedupe_.first_sight(fields_of(*ev).raw.substr(0, fields_of(*ev).raw.find("\"metadata\"")))) {
+      ++counters_.duplicates;
+      return std::nullopt;
+    }
+  } else if (std::holds_alternative<conversation_snapshot>(d)) {
+    if (!dedupe_.first_sight(frame.substr(0, frame.find("\"metadata\"")))) {
       ++counters_.duplicates;
       return std::nullopt;
     }
