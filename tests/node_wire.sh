@@ -5,9 +5,21 @@
 set -euo pipefail
 bin="$1"; src="$2"; work="$3"
 fail() { echo "node_wire: $*" >&2; exit 1; }
-command -v node >/dev/null || fail "node is not installed (Node.js 20 or newer is needed for this test)"
-command -v npm >/dev/null || fail "npm is not installed"
+command -v npm >/dev/null || fail "npm is not installed (scripts/install-deps installs Debian's nodejs and npm)"
 mkdir -p "$work"; work=$(cd "$work" && pwd)
+# The pinned SDK needs Node.js 20 or newer; Debian 12's nodejs is 18. Then Node 20 itself comes
+# from the npm registry (the official binaries, published as node-linux-<arch>), into $work.
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ] || [ -n "${GRM_NODE_WIRE_FETCH_NODE:-}" ]; then
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) fail "no Node.js 20 for $(uname -m)" ;; esac
+  runtime="$work/node-runtime/node_modules/node-linux-$arch/bin"
+  if [ ! -x "$runtime/node" ]; then
+    npm install --prefix "$work/node-runtime" --no-audit --no-fund --loglevel=error "node-linux-$arch@20" \
+      || fail "Node.js is older than 20 and node-linux-$arch@20 could not be installed from the npm registry"
+  fi
+  export PATH="$runtime:$PATH"
+fi
+echo "node_wire: using node $(node --version)"
 cp "$src/package.json" "$src/package-lock.json" "$src/put_events_wire.mjs" "$work/"
 if ! cmp -s "$src/package-lock.json" "$work/node_modules/.package-lock.json.installed" 2>/dev/null; then
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed (is the npm registry reachable?)"
