@@ -14,6 +14,7 @@
 #include "aws/credentials.hpp"
 #include "commands.hpp"
 #include "core/error.hpp"
+#include "net/endpoint.hpp"
 #include "net/http.hpp"
 #include "sim/aws_emulator.hpp"
 #include "sinks/eventbridge/sink.hpp"
@@ -28,12 +29,6 @@ namespace {
 int fail(int code, const std::string& message) {
   std::cerr << "genesys-relay eventbridge put: " << message << "\n";
   return code;
-}
-
-bool is_loopback(const std::string& url) {
-  for (auto p : {"://127.", "://localhost", "://[::1]"})
-    if (url.find(p) != std::string::npos) return true;
-  return false;
 }
 
 }  // namespace
@@ -63,7 +58,7 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
   ho.proxy = net::proxy_settings::from_env();
   ho.tls.ca_file = a.ca_file.empty() ? env("AWS_CA_BUNDLE").value_or("") : a.ca_file;
   if (a.insecure) {
-    if (!is_loopback(settings.endpoint)) return fail(2, "--insecure is only accepted for a loopback endpoint (the local emulator)");
+    if (!net::is_loopback_url(settings.endpoint)) return fail(2, "--insecure is only accepted for a loopback endpoint (the local emulator)");
     ho.tls.verify_peer = false;
   }
   asio::io_context ioc(1);

@@ -24,17 +24,6 @@ namespace asio = boost::asio;
 namespace eb = grm::sinks::eventbridge;
 using namespace std::chrono;
 
-namespace {
-
-class example_keys final : public grm::aws::credential_provider {
- public:
-  std::string describe() const override { return "the emulator's example keys"; }
-  asio::awaitable<std::optional<grm::aws::credentials>> fetch() override {
-    co_return grm::aws::credentials{"AKIDEXAMPLE", grm::secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "bench"};
-  }
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"EventBridge sink load: events/s into the AWS emulator"};
@@ -66,7 +55,8 @@ int main(int argc, char** argv) {
   }
   asio::io_context ioc(1);
   grm::net::http_client http(ioc.get_executor(), ho);
-  grm::aws::credentials_cache creds(std::make_unique<example_keys>());
+  grm::aws::credentials_cache creds(grm::aws::static_provider(
+      {"AKIDEXAMPLE", grm::secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "the emulator's example keys"}));
   eb::eventbridge_settings s;
   s.region = "us-east-1";
   s.endpoint = endpoint;

@@ -13,10 +13,10 @@
 #include <set>
 
 #include "aws/sigv4.hpp"
+#include "core/ids.hpp"
 #include "core/time.hpp"
 #include "sim/http_service.hpp"
 #include "sim/loopback.hpp"
-#include "sim/tls_cert.hpp"
 
 namespace grm::sim {
 
@@ -94,9 +94,7 @@ std::optional<system_clock::time_point> parse_amz_date(std::string_view d) {
 
 struct aws_emulator::impl {
   explicit impl(aws_emulator_options o) : opt(std::move(o)), loop(opt.bind, opt.port), tls(asio::ssl::context::tls_server) {
-    cert = make_self_signed_certificate("genesys-relay AWS emulator " + std::to_string(loop.port()));
-    tls.use_certificate_chain(asio::buffer(cert.cert_pem));
-    tls.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+    cert = use_new_certificate(tls, "genesys-relay AWS emulator " + std::to_string(loop.port()));
     for (auto& k : opt.keys) keys[k.access_key_id] = k;
     if (!opt.events_file.empty()) events_out.open(opt.events_file, std::ios::app);
   }
@@ -130,12 +128,7 @@ struct aws_emulator::impl {
     return s;
   }
 
-  std::string uuid() {
-    auto h = random_string("0123456789abcdef", 32);
-    h[12] = '4';
-    h[16] = "89ab"[rng() % 4];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-  }
+  static std::string uuid() { return uuid_v4(); }
 
   aws_key issue() {
     aws_key k{"ASIA" + random_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),

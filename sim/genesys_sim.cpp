@@ -24,10 +24,11 @@
 #include <random>
 #include <set>
 
+#include "core/ids.hpp"
 #include "core/time.hpp"
+#include "sim/http_service.hpp"
 #include "sim/loopback.hpp"
 #include "sim/sentiment_data.hpp"
-#include "sim/tls_cert.hpp"
 
 namespace grm::sim {
 
@@ -113,9 +114,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   explicit impl(sim_options o)
       : opt(std::move(o)), loop(opt.bind, opt.port), ssl_ctx(asio::ssl::context::tls_server),
         tick_timer(loop.ioc), rng(std::random_device{}()) {
-    cert = make_self_signed_certificate("genesys-relay simulator");
-    ssl_ctx.use_certificate_chain(asio::buffer(cert.cert_pem));
-    ssl_ctx.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+    cert = use_new_certificate(ssl_ctx, "genesys-relay simulator " + std::to_string(loop.port()));
   }
 
   sim_options opt;
@@ -151,15 +150,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     f(stats);
   }
 
-  std::string uuid() {
-    std::uniform_int_distribution<int> hex(0, 15);
-    std::string s = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
-    for (auto& c : s) {
-      if (c == 'x') c = "0123456789abcdef"[hex(rng)];
-      else if (c == 'y') c = "89ab"[hex(rng) & 3];
-    }
-    return s;
-  }
+  static std::string uuid() { return uuid_v4(); }
 
   // --- HTTP ----------------------------------------------------------------------------------
 
@@ -299,12 +290,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
     if (!path.starts_with("/api/v2/")) return api_error(req, 404, "not.found", "Resource not found: " + path);
     if (auto denied = gate(req)) return *denied;
-    // A generated conversation's state comes from the generator (reconciliation reads it), not
-    // from the sentiment store.
-    bool generated_read = m == http::verb::get && path.starts_with("/api/v2/conversations/") &&
-                          conversations.contains(path.substr(std::string_view("/api/v2/conversations/").size()));
-    if (!generated_read)
-      if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
+    if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     const std::string channels_path = "/api/v2/notifications/channels";
     if (path == channels_path && m == http::verb::post) {

@@ -77,6 +77,13 @@ void serve_http(loopback_loop& loop, asio::ssl::context& tls, http_handler handl
                  asio::detached);
 }
 
+certificate use_new_certificate(asio::ssl::context& tls, const std::string& common_name) {
+  auto cert = make_self_signed_certificate(common_name);
+  tls.use_certificate_chain(asio::buffer(cert.cert_pem));
+  tls.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+  return cert;
+}
+
 http_response_msg make_response(const http_request_msg& req, unsigned status, std::string content_type,
                                 std::string body) {
   http_response_msg res{static_cast<http::status>(status), req.version()};

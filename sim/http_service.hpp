@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "sim/loopback.hpp"
+#include "sim/tls_cert.hpp"
 
 namespace grm::sim {
 
@@ -19,6 +20,10 @@ using http_handler = std::function<boost::asio::awaitable<http_response_msg>(htt
 // Starts accepting on `loop` (call before loop.start()). `tls` and `handler` must outlive the loop.
 void serve_http(loopback_loop& loop, boost::asio::ssl::context& tls, http_handler handler,
                 std::size_t body_limit = 8u << 20);
+
+// A fresh self-signed certificate for `common_name`, loaded into `tls` (a server context). Give
+// each fixture a name of its own: a client trusting several must not see two with one subject.
+certificate use_new_certificate(boost::asio::ssl::context& tls, const std::string& common_name);
 
 // A response with the request's version and keep-alive, the given status, type and body.
 http_response_msg make_response(const http_request_msg& req, unsigned status, std::string content_type,

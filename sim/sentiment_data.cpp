@@ -52,6 +52,7 @@ sentiment_record& sentiment_data::ensure_generated(const std::string& id, const 
   sentiment_record r;
   r.id = id;
   r.media = media;
+  r.generated = true;
   switch (h % 3) {
     case 0: break;  // the defaults: negative 0.8734, confidence 0.82
     case 1:
@@ -147,7 +148,7 @@ std::optional<sim_reply> sentiment_data::handle(const std::string& method, const
     auto& id = parts[3];
     auto* r = find(id);
     if (!r) return std::nullopt;  // the simulator's own conversations, or its 404
-    if (method == "GET" && parts.size() == 4) {
+    if (method == "GET" && parts.size() == 4 && !r->generated) {
       auto arr = array_name(r->media);
       json::object attrs;
       for (auto& [k, v] : r->participant_attributes) attrs[k] = v;

@@ -32,6 +32,7 @@ struct sentiment_record {
   // What was written back.
   std::map<std::string, std::string> participant_attributes, conversation_attributes;
   int attribute_writes = 0;
+  bool generated = false;  // made for a generator conversation: its state is the generator's
 };
 
 struct sim_reply {

@@ -4,7 +4,6 @@
 
 #include "sim/http_service.hpp"
 #include "sim/loopback.hpp"
-#include "sim/tls_cert.hpp"
 
 namespace grm::sim {
 
@@ -13,10 +12,7 @@ namespace http = boost::beast::http;
 
 struct webhook_receiver::impl {
   impl() : tls(asio::ssl::context::tls_server) {
-    // A subject of its own: two receivers trusted by one client must not share a name.
-    cert = make_self_signed_certificate("genesys-relay webhook receiver " + std::to_string(loop.port()));
-    tls.use_certificate_chain(asio::buffer(cert.cert_pem));
-    tls.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+    cert = use_new_certificate(tls, "genesys-relay webhook receiver " + std::to_string(loop.port()));
   }
   loopback_loop loop;
   asio::ssl::context tls;

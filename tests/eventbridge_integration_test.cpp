@@ -49,16 +49,6 @@ std::string temp_file(const std::string& name, const std::string& content) {
   return p.string();
 }
 
-class static_provider final : public aws::credential_provider {
- public:
-  explicit static_provider(aws::credentials c) : c_(std::move(c)) {}
-  std::string describe() const override { return "test keys"; }
-  asio::awaitable<std::optional<aws::credentials>> fetch() override { co_return c_; }
-
- private:
-  aws::credentials c_;
-};
-
 aws::credentials example_keys(std::string secret_key = kSecret) {
   return {kAkid, secret(std::move(secret_key)), {}, std::nullopt, "test"};
 }
@@ -99,7 +89,7 @@ class EventBridgeSink : public ::testing::Test {
   }
 
   std::unique_ptr<aws::credentials_cache> cache_with(aws::credentials c) {
-    return std::make_unique<aws::credentials_cache>(std::make_unique<static_provider>(std::move(c)));
+    return std::make_unique<aws::credentials_cache>(aws::static_provider(std::move(c)));
   }
 
   // Runs `op` on the test's io_context until it completes (idle pooled connections may remain).

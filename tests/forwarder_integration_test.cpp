@@ -40,18 +40,6 @@ std::string conversation(int n) {
   return buf;
 }
 
-class static_keys final : public aws::credential_provider {
- public:
-  explicit static_keys(std::string secret_key) : secret_(std::move(secret_key)) {}
-  std::string describe() const override { return "test keys"; }
-  asio::awaitable<std::optional<aws::credentials>> fetch() override {
-    co_return aws::credentials{"AKIDEXAMPLE", secret(secret_), {}, std::nullopt, "test"};
-  }
-
- private:
-  std::string secret_;
-};
-
 std::vector<json::object> read_lines(const std::string& path) {
   std::vector<json::object> out;
   std::ifstream in(path);
@@ -119,7 +107,8 @@ class Forwarder : public ::testing::Test {
   }
 
   void use_aws_secret(const std::string& key) {
-    creds = std::make_unique<aws::credentials_cache>(std::make_unique<static_keys>(key));
+    creds = std::make_unique<aws::credentials_cache>(
+        aws::static_provider({"AKIDEXAMPLE", secret(key), {}, std::nullopt, "test"}));
     sinks::eventbridge::eventbridge_settings es;
     es.region = "us-east-1";
     es.endpoint = aws.https_url();
@@ -273,9 +262,9 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
   EXPECT_EQ(r.marker, "written");
   EXPECT_EQ(genesys.sentiment_of(conversation(7))->attribute_writes, 1);
 
-  auto stubborn = chat(8);
-  stubborn.conflicts = 100;
-  genesys.add_sentiment(stubborn);
+  auto always_conflicting = chat(8);
+  always_conflicting.conflicts = 1000;  // far more 409s than conflict_retries (3) allows
+  genesys.add_sentiment(always_conflicting);
   r = forward(conversation(8));
   EXPECT_EQ(r.outcome, "forwarded");  // the marker is bookkeeping; the event still goes out
   EXPECT_EQ(r.marker, "conflict: still 409 after 4 attempts");

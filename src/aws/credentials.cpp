@@ -8,8 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 #include "aws/credential_documents.hpp"
 #include "aws/credential_process.hpp"
@@ -29,13 +27,6 @@ namespace {
 
 [[noreturn]] void unusable(const std::string& message) { throw relay_error(error_kind::auth, message); }
 
-std::optional<std::string> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trim_newlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -109,6 +100,16 @@ class process final : public credential_provider {
   std::string name_;
 };
 
+class fixed final : public credential_provider {
+ public:
+  explicit fixed(credentials c) : c_(std::move(c)) {}
+  std::string describe() const override { return "explicit keys (" + c_.source + ")"; }
+  asio::awaitable<std::optional<credentials>> fetch() override { co_return c_; }
+
+ private:
+  credentials c_;
+};
+
 // --- STS web identity -------------------------------------------------------------------
 
 class web_identity final : public credential_provider {
@@ -136,7 +137,7 @@ class web_identity final : public credential_provider {
     if (!token_file) unusable("AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not: web identity needs both");
     if (!role_arn) unusable("web identity token file " + *token_file + " is set but no role ARN (AWS_ROLE_ARN / role_arn)");
     if (!http_) co_return std::nullopt;
-    auto token = read_whole_file(*token_file);  // re-read on every refresh: the file rotates
+    auto token = read_file_if_present(*token_file);  // re-read on every refresh: the file rotates
     if (!token) unusable("cannot read the web identity token file " + *token_file);
     auto name = session.value_or("genesys-relay-" + std::to_string(duration_cast<milliseconds>(
                                                       system_clock::now().time_since_epoch()).count()));
@@ -214,7 +215,7 @@ class container final : public credential_provider {
   std::optional<std::string> authorization_token() const {
     std::optional<std::string> token;
     if (auto file = env_("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-      token = read_whole_file(*file);  // re-read each time: EKS rotates it
+      token = read_file_if_present(*file);  // re-read each time: EKS rotates it
       if (!token) unusable("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file);
       *token = trim_newlines(*token);
     } else {
@@ -339,6 +340,7 @@ class chain final : public credential_provider {
 }  // namespace
 
 
+std::unique_ptr<credential_provider> static_provider(credentials keys) { return std::make_unique<fixed>(std::move(keys)); }
 std::unique_ptr<credential_provider> environment_provider(env_lookup env) {
   return std::make_unique<environment>(std::move(env));
 }

@@ -55,6 +55,8 @@ struct chain_context {
   provider_endpoints endpoints;
 };
 
+// Keys the caller already has (its own secret store, tests, benchmarks).
+std::unique_ptr<credential_provider> static_provider(credentials keys);
 std::unique_ptr<credential_provider> environment_provider(env_lookup env);
 std::unique_ptr<credential_provider> profile_provider(shared_files files, std::string profile);
 std::unique_ptr<credential_provider> process_provider(shared_files files, std::string profile);

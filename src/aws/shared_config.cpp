@@ -15,14 +15,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 [[noreturn]] void bad_line(std::string_view path, int line, const std::string& why) {
   throw relay_error(error_kind::config, std::string(path) + ":" + std::to_string(line) + ": " + why);
 }
@@ -32,6 +24,14 @@ std::string read_file(const std::string& path) {
 const std::string* ini_section::get(const std::string& key) const {
   auto it = values.find(key);
   return it == values.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+std::optional<std::string> read_file_if_present(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 env_lookup process_environment() {
@@ -90,8 +90,8 @@ shared_files load_shared_files(const env_lookup& env) {
   auto home = env("HOME").value_or("");
   f.config_path = env("AWS_CONFIG_FILE").value_or(home + "/.aws/config");
   f.credentials_path = env("AWS_SHARED_CREDENTIALS_FILE").value_or(home + "/.aws/credentials");
-  parse_shared_file(read_file(f.config_path), f.config_path, true, f);
-  parse_shared_file(read_file(f.credentials_path), f.credentials_path, false, f);
+  parse_shared_file(read_file_if_present(f.config_path).value_or(""), f.config_path, true, f);
+  parse_shared_file(read_file_if_present(f.credentials_path).value_or(""), f.credentials_path, false, f);
   return f;
 }
 

@@ -38,6 +38,9 @@ void parse_shared_file(std::string_view text, std::string_view path, bool config
 // files are fine (empty).
 shared_files load_shared_files(const env_lookup& env);
 
+// The whole file, or nullopt when it cannot be read (the shared files may legitimately be absent).
+std::optional<std::string> read_file_if_present(const std::string& path);
+
 std::string profile_name(const env_lookup& env);  // AWS_PROFILE, AWS_DEFAULT_PROFILE, "default"
 
 // AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN / AWS_SECURITY_TOKEN). One of

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "genesys/regions.hpp"
+#include "net/endpoint.hpp"
 
 namespace grm::config {
 namespace {
@@ -63,12 +64,6 @@ std::int64_t positive(std::optional<std::int64_t> v, std::int64_t fallback, std:
   if (!v) return fallback;
   if (*v < min) fail(where(*t.get(key), source) + ": '" + std::string(key) + "' must be at least " + std::to_string(min));
   return *v;
-}
-
-bool is_loopback_url(const std::string& url) {
-  for (auto p : {"://127.", "://localhost", "://[::1]"})
-    if (url.find(p) != std::string::npos) return true;
-  return false;
 }
 
 }  // namespace
@@ -190,7 +185,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
     fail("missing OAuth client id: set GENESYSCLOUD_OAUTHCLIENT_ID (or genesys.client_id in the config file)");
   if (m.credentials.client_secret.empty())
     fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
-  if (!m.http.tls.verify_peer && !(is_loopback_url(api_url) && is_loopback_url(login_url)))
+  if (!m.http.tls.verify_peer && !(net::is_loopback_url(api_url) && net::is_loopback_url(login_url)))
     fail("genesys.tls_verify = false is only allowed against a local simulator (loopback api_url and login_url)");
   if (m.use_notifications && m.notifications.topics.empty())
     fail("monitor: no topics to subscribe to: set monitor.queues, monitor.users or monitor.topics (or use transports = [\"sse\"])");

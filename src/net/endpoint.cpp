@@ -17,6 +17,12 @@ std::string endpoint::host_header() const {
   return default_port ? h : h + ":" + std::to_string(port);
 }
 
+bool is_loopback_url(std::string_view url) {
+  for (auto p : {"://127.", "://localhost", "://[::1]"})
+    if (url.find(p) != std::string_view::npos) return true;
+  return false;
+}
+
 endpoint parse_endpoint(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed)

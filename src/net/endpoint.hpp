@@ -19,4 +19,8 @@ struct endpoint {
 // Throws relay_error(config) naming the URL when it is not absolute http, https, ws or wss.
 endpoint parse_endpoint(std::string_view url);
 
+// True for http(s)/ws(s) URLs on 127.0.0.0/8, localhost or [::1]: the only places where TLS
+// verification may be switched off.
+bool is_loopback_url(std::string_view url);
+
 }  // namespace grm::net

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include "core/error.hpp"
@@ -39,24 +40,27 @@ struct timed_outcome {
   double ms = 0;
 };
 
-asio::awaitable<timed_outcome> publish_event(sinks::eventbridge::publisher* eb, sinks::eventbridge::put_entry entry) {
+// One delivery to a sink that may not be configured (an empty op), timed.
+using delivery_op = std::function<asio::awaitable<delivery::outcome>()>;
+
+asio::awaitable<timed_outcome> timed(delivery_op op) {
   timed_outcome t;
-  if (!eb) co_return t;
+  if (!op) co_return t;
   auto t0 = steady_clock::now();
   t.attempted = true;
-  t.result = co_await eb->publish(std::move(entry));
+  t.result = co_await op();
   t.ms = ms_since(t0);
   co_return t;
 }
 
-asio::awaitable<timed_outcome> post_webhook(sinks::webhook::publisher* hook, std::string body) {
-  timed_outcome t;
-  if (!hook) co_return t;
-  auto t0 = steady_clock::now();
-  t.attempted = true;
-  t.result = co_await hook->post(std::move(body));
-  t.ms = ms_since(t0);
-  co_return t;
+delivery_op to_eventbridge(sinks::eventbridge::publisher* eb, sinks::eventbridge::put_entry entry) {
+  if (!eb) return {};
+  return [eb, entry = std::move(entry)] { return eb->publish(entry); };
+}
+
+delivery_op to_webhook(sinks::webhook::publisher* hook, std::string body) {
+  if (!hook) return {};
+  return [hook, body = std::move(body)] { return hook->post(body); };
 }
 
 std::string describe(const delivery::outcome& o) {
@@ -203,7 +207,8 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
                                                score_text(snap->negative), score_text(s.escalation_threshold)));
       sinks::eventbridge::put_entry alert_entry{s.event_source, s.alert_detail_type, alert_body, {}, std::nullopt, s.event_bus, {}};
       auto* alert_bus = s.alert_eventbridge ? parts_.eventbridge : nullptr;
-      auto alerts = co_await (publish_event(alert_bus, std::move(alert_entry)) && post_webhook(parts_.alert_webhook, alert_body));
+      auto alerts = co_await (timed(to_eventbridge(alert_bus, std::move(alert_entry))) &&
+                              timed(to_webhook(parts_.alert_webhook, alert_body)));
       for (auto* a : {&std::get<0>(alerts), &std::get<1>(alerts)})
         if (a->attempted && !a->result.delivered && parts_.log)
           parts_.log(severity::warn, "alert for conversation " + id + " not delivered: " + describe(a->result));
@@ -212,7 +217,8 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     // --- publish: EventBridge and the CRM webhook, independently --------------------------------
     sinks::eventbridge::put_entry entry{s.event_source, s.detail_type, payload, {}, std::nullopt, s.event_bus, {}};
     auto crm_body = R"({"event":"sentiment.forwarded","data":)" + payload + R"(,"syncTimestamp":")" + now_text() + "\"}";
-    auto sent = co_await (publish_event(parts_.eventbridge, std::move(entry)) && post_webhook(parts_.crm, std::move(crm_body)));
+    auto sent = co_await (timed(to_eventbridge(parts_.eventbridge, std::move(entry))) &&
+                          timed(to_webhook(parts_.crm, std::move(crm_body))));
     auto& eb = std::get<0>(sent);
     auto& crm = std::get<1>(sent);
     r.latency.publish = eb.ms;
