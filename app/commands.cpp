@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -17,13 +18,19 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "net/sse_dump.hpp"
+#include "observability/metrics.hpp"
+#include "observability/metrics_server.hpp"
 #include "net/sse_parser.hpp"
+#include "sim/aws_emulator.hpp"
 #include "sim/genesys_sim.hpp"
+#include "sim/sentiment_data.hpp"
+#include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
 
 namespace grm::app {
 
 namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
 
 void log_line(sources::severity s, std::string_view m) {
   switch (s) {
@@ -54,6 +61,31 @@ std::string event_line(const lifecycle_event& e, bool json) {
          ") at " + f.timestamp + " via " + f.origin;
 }
 
+asio::awaitable<void> run_monitor_and_forwarder(sources::monitor_service& monitor, sentiment::forwarding_service* forwarding) {
+  if (!forwarding) {
+    co_await monitor.run();
+    co_return;
+  }
+  auto monitor_then_stop = [&]() -> asio::awaitable<void> {
+    std::exception_ptr failure;
+    try {
+      co_await monitor.run();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    forwarding->stop();  // the monitor ended (signal or fatal error): no more triggers
+    if (failure) std::rethrow_exception(failure);
+  };
+  std::exception_ptr failure;
+  try {
+    co_await (monitor_then_stop() && forwarding->run());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await forwarding->close();
+  if (failure) std::rethrow_exception(failure);
+}
+
 int run_monitor(const monitor_args& args) {
   config::relay_config cfg;
   try {
@@ -64,18 +96,42 @@ int run_monitor(const monitor_args& args) {
   }
   bool json = args.json || cfg.json_output;
   asio::io_context ioc(1);
+  metrics::registry registry;
   pipeline::event_router router;
   router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; });  // a live monitor: flush each line
   sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
+  add_monitor_metrics(registry, service);
+  // Continuous forwarding: ConversationEnd of a chat/message conversation → the sentiment forwarder.
+  std::unique_ptr<genesys_clients> genesys;
+  std::unique_ptr<sentiment::forwarding_service> forwarding;
+  std::unique_ptr<metrics::metrics_server> scrape;
+  try {
+    if (cfg.forward_continuously) {
+      genesys = std::make_unique<genesys_clients>(ioc.get_executor(), cfg.monitor);
+      forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys->api, cfg.forwarding,
+                                                                   log_line, &registry);
+      router.on_any([f = forwarding.get()](const lifecycle_event& e) { f->on_event(e); });
+    }
+    if (!cfg.metrics_listen.empty()) {
+      auto [host, port] = metrics::parse_listen_address(cfg.metrics_listen, "metrics.listen");
+      scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port);
+      spdlog::info("metrics: http://{}:{}/metrics", host, scrape->port());
+    }
+  } catch (const relay_error& e) {
+    std::cerr << "genesys-relay: " << e.what() << "\n";
+    return 2;
+  }
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](auto ec, int) {
     if (ec) return;
-    spdlog::info("shutting down: closing sockets");
+    spdlog::info("shutting down: closing sockets{}", forwarding ? ", finishing forwards in flight" : "");
     service.stop();
+    if (forwarding) forwarding->stop();
   });
   int code = 0;
-  asio::co_spawn(ioc, service.run(), [&](std::exception_ptr e) {
+  asio::co_spawn(ioc, run_monitor_and_forwarder(service, forwarding.get()), [&](std::exception_ptr e) {
     signals.cancel();
+    if (scrape) scrape->stop();
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -119,13 +175,28 @@ int run_sim(const sim_args& args) {
   o.start_interval = std::chrono::microseconds{static_cast<std::int64_t>(1e6 / std::max(0.01, args.conversations_per_second))};
   o.heartbeat_interval = std::chrono::seconds{30};
   std::unique_ptr<sim::genesys_simulator> s;
+  std::unique_ptr<sim::aws_emulator> aws;
+  std::unique_ptr<sim::webhook_receiver> crm;
   try {
     s = std::make_unique<sim::genesys_simulator>(o);
+    if (args.with_sinks) {
+      sim::aws_emulator_options ao;
+      ao.port = args.aws_port;
+      ao.keep_events = false;
+      aws = std::make_unique<sim::aws_emulator>(ao);
+      crm = std::make_unique<sim::webhook_receiver>();
+    }
   } catch (const std::exception& e) {
-    std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port << ": " << e.what() << "\n";
+    std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port << (args.with_sinks ? " or " + std::to_string(args.aws_port) : "")
+              << ": " << e.what() << "\n";
     return 1;
   }
-  if (!args.cert_out.empty()) std::ofstream(args.cert_out) << s->certificate_pem();
+  for (auto& sample : sim::sample_conversations()) s->add_sentiment(sample.record);
+  if (!args.cert_out.empty()) {
+    std::ofstream out(args.cert_out);
+    out << s->certificate_pem();
+    if (aws) out << aws->certificate_pem() << crm->certificate_pem();
+  }
   std::cout << "simulated Genesys Cloud org listening on\n"
             << "  login (OAuth):        " << s->https_url() << "/oauth/token\n"
             << "  API:                  " << s->https_url() << "/api/v2/...\n"
@@ -133,7 +204,14 @@ int run_sim(const sim_args& args) {
             << "  SSE (tutorial):       POST " << s->https_url() << "/api/v2/analytics/events\n"
             << "  plain HTTP too:       " << s->http_url() << "\n"
             << "  OAuth client:         id 'sim-client', secret in GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret\n"
-            << (args.cert_out.empty() ? "" : "  certificate written:  " + args.cert_out + "\n") << std::flush;
+            << (args.cert_out.empty() ? "" : "  certificates written: " + args.cert_out + "\n")
+            << "  conversations to forward (genesys-relay forward <id>):\n";
+  for (auto& sample : sim::sample_conversations()) std::cout << "    " << sample.record.id << "  " << sample.what << "\n";
+  if (aws) {
+    print_aws_emulator(*aws, "");
+    std::cout << "CRM webhook receiver:  " << crm->https_url() << "/crm   (CRM_WEBHOOK_URL)\n";
+  }
+  std::cout << std::flush;
   asio::io_context ioc(1);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([](auto, int) {});
@@ -146,6 +224,9 @@ int run_sim(const sim_args& args) {
   auto st = s->stats();
   std::cout << "simulator stopped: " << st.conversations_started << " conversations, "
             << st.frames_published << " WebSocket frames, " << st.tokens_issued << " tokens\n";
+  if (aws)
+    std::cout << "AWS emulator: " << aws->stats().accepted << " events accepted; CRM webhook: " << crm->received().size()
+              << " posts\n";
   return 0;
 }
 

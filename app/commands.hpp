@@ -7,8 +7,20 @@
 #include <vector>
 
 #include "core/events.hpp"
+#include "genesys/api.hpp"
+#include "genesys/oauth.hpp"
+#include "net/http.hpp"
+#include "pipeline/sentiment/forwarding_service.hpp"
 #include "pipeline/monitor_pipeline.hpp"
+#include "sources/monitor_service.hpp"
 #include "sources/source_context.hpp"
+
+namespace grm::metrics {
+class registry;
+}
+namespace grm::sim {
+class aws_emulator;
+}
 
 namespace grm::app {
 
@@ -17,11 +29,36 @@ void log_line(sources::severity s, std::string_view message);
 void print_stream_error(const pipeline::stream_error& e);
 std::string event_line(const lifecycle_event& e, bool json);
 
+// The Genesys API clients the forwarder uses (the monitor has its own inside monitor_service).
+struct genesys_clients {
+  genesys_clients(boost::asio::any_io_executor ex, const sources::monitor_settings& m);
+  net::http_client http;
+  genesys::token_provider tokens;
+  genesys::api_client api;
+};
+std::string report_line(const sentiment::forward_report& r, bool json);
+// The monitor's counters under the names in docs/metrics.md, read at scrape time.
+void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& service);
+
+// The monitor, and the forwarder when given: when the monitor ends (signal or fatal error) the
+// forwarder stops taking triggers, finishes what is in flight and closes its sinks.
+boost::asio::awaitable<void> run_monitor_and_forwarder(sources::monitor_service& monitor,
+                                                       sentiment::forwarding_service* forwarding);
+
 struct monitor_args {
   std::optional<std::string> config_path;
   bool json = false;
 };
 int run_monitor(const monitor_args& args);
+
+struct forward_args {
+  std::optional<std::string> config_path;
+  std::vector<std::string> conversation_ids;
+  std::string trigger = "manual";
+  bool json = false;
+  bool no_state = false;
+};
+int run_forward(const forward_args& args);
 
 struct sse_parse_args {
   std::vector<std::size_t> chunks;
@@ -33,6 +70,8 @@ struct sim_args {
   std::string cert_out;
   double conversations_per_second = 5;
   std::optional<double> duration_s;
+  bool with_sinks = false;      // also the AWS emulator and a CRM webhook receiver
+  std::uint16_t aws_port = 9444;
 };
 int run_sim(const sim_args& args);
 
@@ -52,6 +91,8 @@ struct aws_sim_args {
   std::optional<double> duration_s;
 };
 int run_aws_sim(const aws_sim_args& args);
+void print_aws_emulator(const sim::aws_emulator& aws, const std::string& cert_out);
+
 
 struct demo_args {
   double duration_s = 20;

@@ -1,6 +1,8 @@
 // `genesys-relay demo`: the simulator in-process, the monitor against it over both transports
 // (TLS verified against the simulator's own certificate), a schedule of faults, a progress line
-// each second and a summary table at the end.
+// each second and a summary table at the end. Chat and message conversations that end go through
+// the sentiment forwarder to the AWS emulator (SigV4 verified) and a CRM webhook receiver, with
+// escalation alerts to a second webhook and an audit log.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,12 +14,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "sim/aws_emulator.hpp"
 #include "sim/genesys_sim.hpp"
+#include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
 
 namespace grm::app {
@@ -71,6 +77,26 @@ sources::monitor_settings demo_settings(const sim::genesys_simulator& s, const s
   return m;
 }
 
+sentiment::forwarding_settings demo_forwarding(const sim::aws_emulator& aws, const sim::webhook_receiver& crm,
+                                               const sim::webhook_receiver& alerts, const std::string& dir) {
+  sentiment::forwarding_settings f;
+  sentiment::eventbridge_target eb;
+  eb.settings.region = "us-east-1";
+  eb.settings.endpoint = aws.https_url();
+  eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "demo"};
+  f.eventbridge = eb;
+  sinks::webhook::webhook_settings hook;
+  hook.url = crm.https_url() + "/crm/sentiment";
+  f.crm = hook;
+  hook.url = alerts.https_url() + "/alerts";
+  f.alert_webhook = hook;
+  f.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem() + alerts.certificate_pem();
+  f.audit.path = dir + "/audit.jsonl";
+  f.state_path = dir + "/state.db";
+  f.triggers.retry_after = milliseconds{1000};
+  return f;
+}
+
 }  // namespace
 
 int run_demo(const demo_args& args) {
@@ -82,6 +108,13 @@ int run_demo(const demo_args& args) {
   sim::genesys_simulator simulator(o);
   std::cerr << "simulator: " << simulator.https_url() << " (login, API, WSS, SSE; self-signed certificate trusted explicitly)\n";
 
+  sim::aws_emulator aws;
+  sim::webhook_receiver crm, alerts;
+  auto dir = (std::filesystem::temp_directory_path() / ("genesys-relay-demo-" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  std::cerr << "AWS emulator: " << aws.https_url() << "; CRM webhook: " << crm.https_url()
+            << "; alert webhook: " << alerts.https_url() << "; audit and state in " << dir << "\n";
+
   asio::io_context ioc(1);
   pipeline::event_router router;
   std::array<std::uint64_t, 5> by_source_ws{}, by_source_sse{};
@@ -90,8 +123,13 @@ int run_demo(const demo_args& args) {
     (sse ? by_source_sse : by_source_ws)[e.index()]++;
     if (args.json) std::cout << event_line(e, true) << '\n';
   });
-  sources::monitor_service service(ioc.get_executor(), demo_settings(simulator, o), router, log_line,
-                                   print_stream_error);
+  auto monitor_settings = demo_settings(simulator, o);
+  sources::monitor_service service(ioc.get_executor(), monitor_settings, router, log_line, print_stream_error);
+  genesys_clients genesys(ioc.get_executor(), monitor_settings);
+  sentiment::forwarding_service forwarding(ioc.get_executor(), genesys.api, demo_forwarding(aws, crm, alerts, dir), log_line);
+  std::map<std::string, int> outcomes;
+  forwarding.on_report([&](const sentiment::forward_report& r) { ++outcomes[r.outcome]; });
+  router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
   auto total = duration<double>(args.duration_s);
   auto started = steady_clock::now();
   auto faults = fault_plan();
@@ -103,7 +141,7 @@ int run_demo(const demo_args& args) {
   signals.async_wait([&](auto ec, int) {
     if (!ec) service.stop();
   });
-  asio::co_spawn(ioc, service.run(), [&](std::exception_ptr e) {
+  asio::co_spawn(ioc, run_monitor_and_forwarder(service, &forwarding), [&](std::exception_ptr e) {
     signals.cancel();
     if (!e) return;
     failed = true;
@@ -127,10 +165,11 @@ int run_demo(const demo_args& args) {
       static int ticks = 0;
       if (++ticks % 4 == 0) {
         auto& c = service.counters();
-        std::cerr << fmt::format("[{:5.1f}s] events {:6}  conversations {:4} (active {:3})  reconnects {}  rotations {}  stream errors {}\n",
+        std::cerr << fmt::format("[{:5.1f}s] events {:6}  conversations {:4} (active {:3})  reconnects {}  rotations {}  stream errors {}  forwarded {}\n",
                                  duration<double>(steady_clock::now() - started).count(), c.total_routed(),
                                  service.conversations_seen(), service.tracked_conversations(),
-                                 service.stats().reconnects, service.stats().rotations, c.stream_errors);
+                                 service.stats().reconnects, service.stats().rotations, c.stream_errors,
+                                 outcomes["forwarded"]);
       }
       if (frac >= 1.0) {
         service.stop();
@@ -159,6 +198,15 @@ int run_demo(const demo_args& args) {
             << fmt::format("{:<40}{:>10}\n", "stream errors (bad input, kept going)", c.stream_errors)
             << fmt::format("{:<40}{:>10}\n", "tokens issued (refresh after 401)", service.token_refreshes())
             << fmt::format("{:<40}{:>10}\n", "429s answered by the sim", sim_stats.rate_limited);
+  std::cout << "\n-- sentiment forwarding (chat/message conversations that ended) --\n";
+  for (auto name : {"forwarded", "below-threshold", "not-analysed", "not-found", "duplicate", "failed"})
+    std::cout << fmt::format("{:<40}{:>10}\n", name, outcomes[name]);
+  auto fs = forwarding.stats();
+  std::cout << fmt::format("{:<40}{:>10}\n", "events accepted by EventBridge (SigV4)", aws.stats().accepted)
+            << fmt::format("{:<40}{:>10}\n", "CRM webhook posts", crm.received().size())
+            << fmt::format("{:<40}{:>10}\n", "escalation alerts (webhook)", alerts.received().size())
+            << fmt::format("{:<40}{:>10}\n", "left pending for the next run", fs.pending)
+            << "audit log: " << dir << "/audit.jsonl\n";
   if (failed) {
     std::cout << "demo failed: " << failure << "\n";
     return 1;

@@ -16,6 +16,14 @@ int main(int argc, char** argv) {
   monitor->add_option("-c,--config", mon.config_path, "TOML config file (credentials come from GENESYSCLOUD_* variables)");
   monitor->add_flag("--json", mon.json, "JSON lines instead of human-readable lines");
 
+  grm::app::forward_args fwd;
+  auto* forward = app.add_subcommand("forward", "Forward the sentiment of these conversations now (the seed's one-shot); one line each");
+  forward->add_option("conversation_ids", fwd.conversation_ids, "conversation ids")->required();
+  forward->add_option("-c,--config", fwd.config_path, "TOML config file ([genesys], [forwarder], [eventbridge], [crm], [alerts], [audit])");
+  forward->add_option("--trigger", fwd.trigger, "idempotency trigger name: a conversation is forwarded once per trigger")->capture_default_str();
+  forward->add_flag("--json", fwd.json, "print each outcome as its audit record (JSON)");
+  forward->add_flag("--no-state", fwd.no_state, "do not use the state database (forward again even if done before)");
+
   grm::app::sse_parse_args sse;
   auto* sse_parse = app.add_subcommand("sse-parse", "Parse raw SSE bytes from stdin; print one JSON object per dispatched event");
   sse_parse->add_option("--chunks", sse.chunks, "feed the parser chunks of these sizes, cycled")->delimiter(',');
@@ -26,6 +34,8 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--cert-out", sim.cert_out, "write the simulator's certificate (PEM) here for clients to trust");
   sim_cmd->add_option("--rate", sim.conversations_per_second, "new conversations per second")->capture_default_str();
   sim_cmd->add_option("--duration", sim.duration_s, "stop after this many seconds");
+  sim_cmd->add_flag("--with-sinks", sim.with_sinks, "also run the AWS emulator and a CRM webhook receiver (for `forward`)");
+  sim_cmd->add_option("--aws-port", sim.aws_port, "the AWS emulator's port with --with-sinks")->capture_default_str();
 
   grm::app::eventbridge_put_args put;
   auto* eventbridge = app.add_subcommand("eventbridge", "AWS EventBridge: check connectivity and credentials");
@@ -63,6 +73,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (*monitor) return grm::app::run_monitor(mon);
+  if (*forward) return grm::app::run_forward(fwd);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);

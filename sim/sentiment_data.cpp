@@ -44,6 +44,31 @@ sentiment_record* sentiment_data::find(const std::string& id) {
   return it == records_.end() ? nullptr : &it->second;
 }
 
+std::vector<sample_conversation> sample_conversations() {
+  auto rec = [](const char* id) {
+    sentiment_record r;
+    r.id = id;
+    return r;
+  };
+  std::vector<sample_conversation> out;
+  out.push_back({"negative, escalates (alert)", rec("5a3f2c1e-0000-4000-8000-000000000001")});
+  auto pos = rec("5a3f2c1e-0000-4000-8000-000000000002");
+  pos.positive = 0.7712, pos.neutral = 0.1544, pos.negative = 0.0744, pos.overall = 0.91;
+  pos.sta_score = 0.7, pos.customer_phrases = {1, 1, 1, 1, 0};
+  out.push_back({"positive", pos});
+  auto low = rec("5a3f2c1e-0000-4000-8000-000000000003");
+  low.positive = 0.3, low.neutral = 0.4, low.negative = 0.3, low.overall = 0.42;
+  low.sta_score = 0.1, low.customer_phrases = {1, -1, 0, 0, -1};
+  out.push_back({"below the confidence threshold", low});
+  auto conflict = rec("5a3f2c1e-0000-4000-8000-000000000004");
+  conflict.conflicts = 2;
+  out.push_back({"marker write answers 409 twice, then succeeds", conflict});
+  auto never = rec("5a3f2c1e-0000-4000-8000-000000000005");
+  never.not_analysed = 1'000'000;
+  out.push_back({"never analysed (not-analysed)", never});
+  return out;
+}
+
 sentiment_record& sentiment_data::ensure_generated(const std::string& id, const std::string& media) {
   if (auto* r = find(id)) return *r;
   // Varied but repeatable: about a third negative and escalating, a third positive, a third

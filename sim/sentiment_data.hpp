@@ -41,6 +41,15 @@ struct sim_reply {
   std::string content_type = "application/json";
 };
 
+// Fixed conversations for trying `genesys-relay forward` against `genesys-relay sim`, one per
+// outcome: negative and escalating, positive, below the confidence threshold, a marker write that
+// conflicts twice (409) before it succeeds, and one that is never analysed.
+struct sample_conversation {
+  const char* what;
+  sentiment_record record;
+};
+std::vector<sample_conversation> sample_conversations();
+
 class sentiment_data {
  public:
   // nullopt: not one of these endpoints (or an id this store does not know and `known` is false).

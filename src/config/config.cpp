@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "core/error.hpp"
 #include "genesys/regions.hpp"
 #include "net/endpoint.hpp"
+#include "observability/metrics_server.hpp"
 
 namespace grm::config {
 namespace {
@@ -66,6 +68,148 @@ std::int64_t positive(std::optional<std::int64_t> v, std::int64_t fallback, std:
   return *v;
 }
 
+double fraction(const toml::table& t, std::string_view key, std::string_view section, std::string_view source,
+                double fallback) {
+  auto v = get<double>(t, key, section, source);
+  if (!v) return fallback;
+  if (!(*v >= 0.0 && *v <= 1.0))
+    fail(where(*t.get(key), source) + ": '" + std::string(section) + "." + std::string(key) + "' must be between 0 and 1");
+  return *v;
+}
+
+std::string read_text_file(const std::string& path, std::string_view key) {
+  std::ifstream in(path);
+  if (!in) fail(std::string(key) + ": cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Loopback-only escape hatch, as for the Genesys API: verification is never off for a remote host.
+void check_tls(bool verify, const std::string& url, std::string_view key) {
+  if (!verify && !net::is_loopback_url(url))
+    fail(std::string(key) + " = false is only allowed for a local endpoint (loopback URL), not " + url);
+}
+
+sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view section, std::string_view source,
+                                         std::string url, std::optional<std::string> token, net::tls_options& trust) {
+  sinks::webhook::webhook_settings w;
+  w.url = std::move(url);
+  if (w.url.rfind("https://", 0) != 0 && !net::is_loopback_url(w.url))
+    fail(std::string(section) + ": webhook URL " + w.url + " must be https:// (plain http only to a loopback address)");
+  if (token) w.bearer_token = secret(*token);
+  w.request_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(t, "timeout_ms", section, source), 10'000, "timeout_ms", t, source)};
+  if (auto ca = get<std::string>(t, "ca_file", section, source)) trust.ca_pem += read_text_file(*ca, std::string(section) + ".ca_file");
+  bool verify = get<bool>(t, "tls_verify", section, source).value_or(true);
+  check_tls(verify, w.url, std::string(section) + ".tls_verify");
+  if (!verify) trust.verify_peer = false;
+  return w;
+}
+
+using section_fn = std::function<const toml::table&(std::string_view)>;
+
+void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_view source, env_lookup env) {
+  auto& fw = cfg.forwarding;
+  auto& f = fw.forwarder;
+  auto& t = fw.triggers;
+  auto& s = section("forwarder");
+  reject_unknown(s, {"enabled", "source", "min_confidence", "escalation_threshold", "neutral_band", "marker",
+                     "conflict_retries", "not_analysed_horizon_s", "not_analysed_backoff_ms", "media_types",
+                     "periodic_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path"},
+                 "forwarder", source);
+  cfg.forward_continuously = get<bool>(s, "enabled", "forwarder", source).value_or(false);
+  auto src = get<std::string>(s, "source", "forwarder", source).value_or("speech-analytics");
+  if (src == "analytics") f.source = sentiment::source_kind::analytics;
+  else if (src == "speech-analytics") f.source = sentiment::source_kind::speech_analytics;
+  else fail(where(*s.get("source"), source) + ": forwarder.source: '" + src + "' is not one of speech-analytics, analytics");
+  f.min_confidence = fraction(s, "min_confidence", "forwarder", source, 0.75);
+  f.escalation_threshold = fraction(s, "escalation_threshold", "forwarder", source, 0.8);
+  f.neutral_band = fraction(s, "neutral_band", "forwarder", source, 0.25);
+  if (s.get("marker")) {
+    f.participant_attributes = f.conversation_attributes = false;
+    for (auto& m : get_strings(s, "marker", "forwarder", source)) {
+      if (m == "participant") f.participant_attributes = true;
+      else if (m == "conversation") f.conversation_attributes = true;
+      else fail(where(*s.get("marker"), source) + ": forwarder.marker: '" + m + "' is not one of participant, conversation");
+    }
+  }
+  f.conflict_retries = static_cast<int>(positive(get<std::int64_t>(s, "conflict_retries", "forwarder", source), 3, "conflict_retries", s, source, 0));
+  f.not_analysed_horizon = std::chrono::seconds{positive(get<std::int64_t>(s, "not_analysed_horizon_s", "forwarder", source), 600, "not_analysed_horizon_s", s, source, 0)};
+  f.not_analysed_backoff = std::chrono::milliseconds{positive(get<std::int64_t>(s, "not_analysed_backoff_ms", "forwarder", source), 5'000, "not_analysed_backoff_ms", s, source)};
+  if (s.get("media_types")) {
+    t.media_types.clear();
+    for (auto& m : get_strings(s, "media_types", "forwarder", source)) t.media_types.insert(pipeline::normalise_media_type(m));
+  }
+  t.periodic = std::chrono::seconds{positive(get<std::int64_t>(s, "periodic_s", "forwarder", source), 0, "periodic_s", s, source, 0)};
+  t.max_in_flight = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_in_flight", "forwarder", source), 16, "max_in_flight", s, source));
+  t.max_pending = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_pending", "forwarder", source), 10'000, "max_pending", s, source));
+  t.attempts = static_cast<int>(positive(get<std::int64_t>(s, "attempts", "forwarder", source), 3, "attempts", s, source));
+  t.retry_after = std::chrono::seconds{positive(get<std::int64_t>(s, "retry_after_s", "forwarder", source), 30, "retry_after_s", s, source)};
+  fw.state_path = get<std::string>(s, "state_path", "forwarder", source).value_or("genesys-relay-state.db");
+
+  auto& eb = section("eventbridge");
+  reject_unknown(eb, {"enabled", "region", "endpoint", "profile", "event_bus", "source", "detail_type",
+                      "alert_detail_type", "ca_file", "tls_verify", "max_attempts", "request_limit"},
+                 "eventbridge", source);
+  if (get<bool>(eb, "enabled", "eventbridge", source).value_or(true)) {
+    sentiment::eventbridge_target target;
+    target.settings.region = get<std::string>(eb, "region", "eventbridge", source).value_or("");
+    target.settings.endpoint = get<std::string>(eb, "endpoint", "eventbridge", source).value_or("");
+    target.profile = get<std::string>(eb, "profile", "eventbridge", source).value_or("");
+    if (auto n = get<std::int64_t>(eb, "max_attempts", "eventbridge", source))
+      target.settings.delivery.max_attempts = static_cast<int>(positive(n, 3, "max_attempts", eb, source));
+    auto limit = get<std::string>(eb, "request_limit", "eventbridge", source).value_or("256KB");
+    if (limit == "1MiB") target.settings.max_request_bytes = sinks::eventbridge::limit_1mb;
+    else if (limit != "256KB") fail(where(*eb.get("request_limit"), source) + ": eventbridge.request_limit: '" + limit + "' is not one of 256KB, 1MiB");
+    if (auto ca = get<std::string>(eb, "ca_file", "eventbridge", source)) fw.egress.tls.ca_pem += read_text_file(*ca, "eventbridge.ca_file");
+    else if (auto bundle = env("AWS_CA_BUNDLE")) fw.egress.tls.ca_pem += read_text_file(*bundle, "AWS_CA_BUNDLE");
+    bool verify = get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true);
+    if (!verify) {
+      check_tls(verify, target.settings.endpoint.empty() ? "the Region's endpoint" : target.settings.endpoint, "eventbridge.tls_verify");
+      fw.egress.tls.verify_peer = false;
+    }
+    fw.eventbridge = std::move(target);
+  }
+  f.event_bus = get<std::string>(eb, "event_bus", "eventbridge", source).value_or("");
+  f.event_source = get<std::string>(eb, "source", "eventbridge", source).value_or(f.event_source);
+  f.detail_type = get<std::string>(eb, "detail_type", "eventbridge", source).value_or(f.detail_type);
+  f.alert_detail_type = get<std::string>(eb, "alert_detail_type", "eventbridge", source).value_or(f.alert_detail_type);
+
+  // The CRM webhook: URL from the file or CRM_WEBHOOK_URL, the token only from CRM_WEBHOOK_TOKEN.
+  auto& crm = section("crm");
+  reject_unknown(crm, {"url", "timeout_ms", "ca_file", "tls_verify"}, "crm", source);
+  auto crm_url = env("CRM_WEBHOOK_URL");
+  if (!crm_url) crm_url = get<std::string>(crm, "url", "crm", source);
+  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"), fw.egress.tls);
+
+  auto& al = section("alerts");
+  reject_unknown(al, {"sinks", "webhook_url", "timeout_ms", "ca_file", "tls_verify"}, "alerts", source);
+  if (al.get("sinks")) {
+    f.alert_log = f.alert_eventbridge = false;
+    bool hook = false;
+    for (auto& k : get_strings(al, "sinks", "alerts", source)) {
+      if (k == "log") f.alert_log = true;
+      else if (k == "eventbridge") f.alert_eventbridge = true;
+      else if (k == "webhook") hook = true;
+      else fail(where(*al.get("sinks"), source) + ": alerts.sinks: '" + k + "' is not one of log, eventbridge, webhook");
+    }
+    if (hook) {
+      auto url = get<std::string>(al, "webhook_url", "alerts", source);
+      if (!url) fail(where(*al.get("sinks"), source) + ": alerts.sinks includes webhook but alerts.webhook_url is not set");
+      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls);
+    }
+  } else if (auto url = get<std::string>(al, "webhook_url", "alerts", source)) {
+    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls);
+  }
+
+  auto& au = section("audit");
+  reject_unknown(au, {"path", "max_bytes", "keep"}, "audit", source);
+  fw.audit.path = get<std::string>(au, "path", "audit", source).value_or("genesys-relay-audit.jsonl");
+  fw.audit.max_bytes = static_cast<std::size_t>(positive(get<std::int64_t>(au, "max_bytes", "audit", source), 64 << 20, "max_bytes", au, source, 4096));
+  fw.audit.keep = static_cast<int>(positive(get<std::int64_t>(au, "keep", "audit", source), 5, "keep", au, source, 0));
+  fw.egress.proxy = net::proxy_settings::from_env();
+}
+
 }  // namespace
 
 std::optional<std::string> process_env(const char* name) {
@@ -81,14 +225,15 @@ std::vector<std::string> conversation_topics(const std::vector<std::string>& que
   return topics;
 }
 
-relay_config parse(std::string_view text, std::string_view source, env_lookup env) {
+relay_config parse(std::string_view text, std::string_view source, env_lookup env, purpose use) {
   toml::table root;
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     fail(std::string(source) + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
-  reject_unknown(root, {"genesys", "monitor", "retry"}, "", source);
+  reject_unknown(root, {"genesys", "monitor", "retry", "forwarder", "eventbridge", "crm", "alerts", "audit", "metrics"},
+                 "", source);
   relay_config cfg;
   auto& m = cfg.monitor;
   static const toml::table empty;
@@ -187,18 +332,23 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
     fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
   if (!m.http.tls.verify_peer && !(net::is_loopback_url(api_url) && net::is_loopback_url(login_url)))
     fail("genesys.tls_verify = false is only allowed against a local simulator (loopback api_url and login_url)");
-  if (m.use_notifications && m.notifications.topics.empty())
+  parse_forwarding(cfg, section, source, env);
+  auto& met = section("metrics");
+  reject_unknown(met, {"listen"}, "metrics", source);
+  cfg.metrics_listen = get<std::string>(met, "listen", "metrics", source).value_or("");
+  if (!cfg.metrics_listen.empty()) metrics::parse_listen_address(cfg.metrics_listen, where(*met.get("listen"), source) + ": metrics.listen");
+  if (use == purpose::monitor && m.use_notifications && m.notifications.topics.empty())
     fail("monitor: no topics to subscribe to: set monitor.queues, monitor.users or monitor.topics (or use transports = [\"sse\"])");
   return cfg;
 }
 
-relay_config load(const std::optional<std::string>& path, env_lookup env) {
-  if (!path) return parse("", "<defaults>", env);
+relay_config load(const std::optional<std::string>& path, env_lookup env, purpose use) {
+  if (!path) return parse("", "<defaults>", env, use);
   std::ifstream in(*path);
   if (!in) fail("cannot read config file '" + *path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse(ss.str(), *path, env);
+  return parse(ss.str(), *path, env, use);
 }
 
 }  // namespace grm::config

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/sentiment/forwarding_service.hpp"
 #include "sources/monitor_service.hpp"
 
 namespace grm::config {
@@ -15,14 +16,24 @@ struct relay_config {
   sources::monitor_settings monitor;
   std::string region;  // as given (domain, AWS region or SDK key)
   bool json_output = false;
+  // [forwarder] with its sinks ([eventbridge], [crm], [alerts], [audit]); the monitor forwards
+  // continuously when forwarder.enabled is true.
+  sentiment::forwarding_settings forwarding;
+  bool forward_continuously = false;
+  std::string metrics_listen;  // [metrics] listen; empty: no scrape endpoint
 };
+
+// What the configuration is loaded for: the monitor needs topics, a one-shot forward does not.
+enum class purpose { monitor, forward };
 
 using env_lookup = std::optional<std::string> (*)(const char*);
 std::optional<std::string> process_env(const char* name);
 
 // Throws relay_error(config) with a one-line message naming the key or variable.
-relay_config load(const std::optional<std::string>& path, env_lookup env = process_env);
-relay_config parse(std::string_view toml_text, std::string_view source_name, env_lookup env);
+relay_config load(const std::optional<std::string>& path, env_lookup env = process_env,
+                  purpose use = purpose::monitor);
+relay_config parse(std::string_view toml_text, std::string_view source_name, env_lookup env,
+                   purpose use = purpose::monitor);
 
 // Topics for the configured queues and users (v2.routing.queues.{id}.conversations, ...).
 std::vector<std::string> conversation_topics(const std::vector<std::string>& queues,

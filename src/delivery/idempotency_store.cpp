@@ -80,6 +80,13 @@ void idempotency_store::finish(const std::string& key, const std::string& outcom
     throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
+std::vector<std::string> idempotency_store::pending() {
+  statement q(db_, "SELECT key FROM forwarded WHERE done = 0 ORDER BY updated_ms, rowid", path_);
+  std::vector<std::string> keys;
+  while (sqlite3_step(q.s) == SQLITE_ROW) keys.push_back(q.text(0));
+  return keys;
+}
+
 void idempotency_store::forget(const std::string& key) {
   statement del(db_, "DELETE FROM forwarded WHERE key = ?", path_);
   del.bind(1, key);

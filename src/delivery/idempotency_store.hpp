@@ -6,6 +6,7 @@
 // Behind this small interface a JetStream KV bucket can later replace SQLite.
 #include <optional>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -28,6 +29,9 @@ class idempotency_store final {
   void finish(const std::string& key, const std::string& outcome);
   void forget(const std::string& key);
   std::optional<entry> find(const std::string& key);
+  // Keys begun but neither finished nor forgotten (queued or running when the process stopped),
+  // oldest first.
+  std::vector<std::string> pending();
 
  private:
   void exec(const char* sql);

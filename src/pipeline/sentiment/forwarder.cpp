@@ -13,6 +13,7 @@
 #include "core/time.hpp"
 #include "delivery/idempotency_store.hpp"
 #include "genesys/sentiment_api.hpp"
+#include "observability/metrics.hpp"
 #include "net/retry.hpp"
 #include "pipeline/sentiment/sentiment.hpp"
 #include "sinks/eventbridge/sink.hpp"
@@ -83,8 +84,37 @@ std::string audit_line(const forward_report& r) {
       quoted(r.marker), quoted(r.webhook), l.fetch, l.validate, l.propagate, l.publish, l.webhook, l.total, now_text());
 }
 
+// Registered once, so recording a report is a handful of relaxed atomic adds.
+struct forwarder::instruments {
+  explicit instruments(metrics::registry& m) {
+    for (auto* o : {"forwarded", "duplicate", "below-threshold", "not-analysed", "not-found", "failed"})
+      outcomes.emplace_back(o, &m.counter("relay_forwards_total", "conversations through the sentiment forwarder, by outcome",
+                                          {{"outcome", o}}));
+    alerts = &m.counter("relay_alerts_total", "sentiment escalation alerts raised (one per conversation)");
+    const char* help = "sentiment forwarder latency per stage, seconds";
+    for (auto* st : {"fetch", "validate", "propagate", "publish", "webhook", "total"})
+      stages.push_back(&m.histogram("relay_forward_stage_seconds", help, {{"stage", st}}));
+  }
+  std::vector<std::pair<std::string, metrics::counter*>> outcomes;
+  metrics::counter* alerts = nullptr;
+  std::vector<metrics::histogram*> stages;  // the order of stage_latency's fields
+};
+
 forwarder::forwarder(forwarder_parts parts, forwarder_settings settings)
-    : parts_(std::move(parts)), settings_(std::move(settings)) {}
+    : parts_(std::move(parts)), settings_(std::move(settings)) {
+  if (parts_.metrics) instruments_ = std::make_shared<instruments>(*parts_.metrics);
+}
+
+void forwarder::record(const forward_report& r) {
+  if (!instruments_) return;
+  for (auto& [name, c] : instruments_->outcomes)
+    if (name == r.outcome) c->inc();
+  if (r.outcome == "duplicate") return;  // no stage ran
+  auto& l = r.latency;
+  const double ms[] = {l.fetch, l.validate, l.propagate, l.publish, l.webhook, l.total};
+  for (std::size_t i = 0; i < instruments_->stages.size(); ++i)
+    if (ms[i] > 0) instruments_->stages[i]->observe(ms[i] / 1000.0);
+}
 
 asio::awaitable<forward_report> forwarder::forward(std::string id, std::string trigger) {
   auto started = steady_clock::now();
@@ -100,6 +130,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
       r.outcome = "duplicate";
       r.forwarding_id = e.forwarding_id;
       r.reason = "already " + e.outcome + " for trigger " + trigger;
+      record(r);
       co_return r;
     }
     r.forwarding_id = e.forwarding_id;  // resuming after a crash keeps the id downstream saw
@@ -109,6 +140,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     r.reason = std::move(reason);
     r.latency.total = ms_since(started);
     if (parts_.audit) parts_.audit->write(audit_line(r));
+    record(r);
     if (parts_.state) {
       // Not analysed yet or a transient failure: a later trigger may succeed, so forget the key.
       if (r.outcome == "not-analysed" || r.outcome == "failed") parts_.state->forget(key);
@@ -198,6 +230,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
       if (first_alert) parts_.state->finish(id + ":alert", "raised");
     }
     if (first_alert) {
+      if (instruments_) instruments_->alerts->inc();
       auto alert_body = fmt::format(
           R"({{"alert":"sentiment.escalation","conversationId":{},"forwardingId":{},"negative":{},"escalationThreshold":{},"confidence":{},"timestamp":"{}"}})",
           quoted(id), quoted(r.forwarding_id), score_text(snap->negative), score_text(s.escalation_threshold),

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "core/log.hpp"
@@ -26,6 +27,11 @@ class audit_log;
 }
 namespace grm::delivery {
 class idempotency_store;
+}
+namespace grm::metrics {
+class registry;
+class counter;
+class histogram;
 }
 
 namespace grm::sentiment {
@@ -76,6 +82,7 @@ struct forwarder_parts {
   sinks::file::audit_log* audit = nullptr;
   delivery::idempotency_store* state = nullptr;
   log_fn log;
+  metrics::registry* metrics = nullptr;  // relay_forwards_total, relay_forward_stage_seconds, relay_alerts_total
 };
 
 class forwarder final {
@@ -85,8 +92,12 @@ class forwarder final {
   const forwarder_settings& settings() const noexcept { return settings_; }
 
  private:
+  void record(const forward_report& r);
+
   forwarder_parts parts_;
   forwarder_settings settings_;
+  struct instruments;
+  std::shared_ptr<instruments> instruments_;  // null without a registry
 };
 
 // The audit record of a report (one JSON object, no newline).

@@ -1,0 +1,101 @@
+// `genesys-relay forward <conversationId>...` (the seed's one-shot) and the pieces the monitor
+// and the demo share with it: Genesys API clients for the forwarder, report lines, the metrics
+// exporter with the monitor's counters.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "observability/metrics.hpp"
+
+namespace grm::app {
+
+namespace asio = boost::asio;
+
+genesys_clients::genesys_clients(asio::any_io_executor ex, const sources::monitor_settings& m)
+    : http(ex, m.http),
+      tokens(http, m.login_base, m.credentials, m.api_retry),
+      api(http, tokens, m.api_base, m.api_retry) {}
+
+std::string report_line(const sentiment::forward_report& r, bool json) {
+  if (json) return sentiment::audit_line(r);
+  std::string line = fmt::format("{}  {}", r.conversation_id, r.outcome);
+  if (!r.polarity.empty()) line += fmt::format("  {} (confidence {:.4f})", r.polarity, r.confidence);
+  if (!r.event_id.empty()) line += "  eventId " + r.event_id;
+  if (r.outcome == "forwarded" || r.outcome == "duplicate") line += "  forwardingId " + r.forwarding_id;
+  if (r.marker != "skipped") line += "  marker " + r.marker;
+  if (!r.webhook.empty() && r.webhook != "skipped") line += "  webhook " + r.webhook;
+  if (r.alert) line += "  ALERT";
+  if (r.outcome != "duplicate") line += fmt::format("  {:.1f} ms", r.latency.total);
+  if (!r.reason.empty()) line += "  — " + r.reason;
+  return line;
+}
+
+void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& service) {
+  m.add_collector([&service](metrics::exposition& x) {
+    auto& c = service.counters();
+    auto& s = service.stats();
+    const char* kinds[] = {"start", "update", "end", "wrapup", "unknown"};
+    for (std::size_t i = 0; i < c.routed.size(); ++i)
+      x.counter("relay_events_routed_total", "lifecycle events handed to handlers", {{"kind", kinds[i]}},
+                static_cast<double>(c.routed[i]));
+    auto n = [](std::uint64_t v) { return static_cast<double>(v); };
+    x.counter("relay_events_filtered_total", "dropped by the event-type / media-type filter", {}, n(c.filtered));
+    x.counter("relay_events_duplicate_total", "suppressed duplicates", {}, n(c.duplicates));
+    x.counter("relay_stream_errors_total", "malformed, wrongly typed or oversized input (reported, skipped)", {}, n(c.stream_errors));
+    x.counter("relay_keepalives_total", "SSE keep-alives", {}, n(c.keepalives));
+    x.counter("relay_heartbeats_total", "Notifications heartbeats", {}, n(c.heartbeats));
+    x.counter("relay_frames_total", "frames/events read from all transports", {}, n(c.frames));
+    x.counter("relay_source_connects_total", "successful connections", {}, n(s.connects));
+    x.counter("relay_source_reconnects_total", "unplanned reconnects: drops, silent sockets, errors", {}, n(s.reconnects));
+    x.counter("relay_channel_rotations_total", "planned: socket_closing, channel expiry", {}, n(s.rotations));
+    x.counter("relay_conversations_reconciled_total", "conversations re-read after a drop", {}, n(s.reconciled));
+    x.counter("relay_topics_rejected_total", "topics the API refused to subscribe", {}, n(s.rejected_topics));
+    x.gauge("relay_conversations_tracked", "active conversations in the tracker", {}, n(service.tracked_conversations()));
+    x.counter("relay_oauth_tokens_issued_total", "token fetches (first and refreshes)", {}, n(service.token_refreshes()));
+  });
+}
+
+int run_forward(const forward_args& args) {
+  config::relay_config cfg;
+  try {
+    cfg = config::load(args.config_path, config::process_env, config::purpose::forward);
+  } catch (const relay_error& e) {
+    std::cerr << "genesys-relay forward: " << e.what() << "\n";
+    return 2;
+  }
+  if (args.no_state) cfg.forwarding.state_path.clear();
+  asio::io_context ioc(1);
+  genesys_clients genesys(ioc.get_executor(), cfg.monitor);
+  std::unique_ptr<sentiment::forwarding_service> service;
+  try {
+    service = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys.api, cfg.forwarding, log_line);
+  } catch (const relay_error& e) {
+    std::cerr << "genesys-relay forward: " << e.what() << "\n";
+    return 2;
+  }
+  int code = 0;
+  auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    for (auto& id : args.conversation_ids) {
+      auto r = co_await service->forward(id, args.trigger);
+      std::cout << report_line(r, args.json) << std::endl;
+      if (r.outcome == "failed" || r.outcome == "not-found") code = 1;
+    }
+    co_await service->close();
+  }, asio::use_future);
+  ioc.run();
+  try {
+    done.get();
+  } catch (const std::exception& e) {
+    std::cerr << "genesys-relay forward: " << e.what() << "\n";
+    return 1;
+  }
+  return code;
+}
+
+}  // namespace grm::app

@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <thread>
+
+#include "core/error.hpp"
+#include "net/http.hpp"
+#include "observability/metrics.hpp"
+#include "observability/metrics_server.hpp"
+
+namespace grm::metrics {
+namespace {
+
+namespace asio = boost::asio;
+
+TEST(Registry, CountersAreSharedByNameAndLabels) {
+  registry r;
+  auto& a = r.counter("relay_forwards_total", "forwards by outcome", {{"outcome", "forwarded"}});
+  auto& b = r.counter("relay_forwards_total", "forwards by outcome", {{"outcome", "forwarded"}});
+  auto& c = r.counter("relay_forwards_total", "forwards by outcome", {{"outcome", "failed"}});
+  a.inc();
+  b.inc(2);
+  c.inc();
+  EXPECT_EQ(&a, &b);
+  EXPECT_EQ(a.value(), 3u);
+  auto text = r.render();
+  EXPECT_NE(text.find("# HELP relay_forwards_total forwards by outcome\n# TYPE relay_forwards_total counter\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("relay_forwards_total{outcome=\"forwarded\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forwards_total{outcome=\"failed\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("# TYPE relay_forwards_total", text.find("# TYPE relay_forwards_total") + 1), std::string::npos)
+      << "one TYPE line per family";
+}
+
+TEST(Registry, HistogramBucketsAreCumulativeWithInfSumAndCount) {
+  registry r;
+  auto& h = r.histogram("relay_forward_stage_seconds", "stage latency", {{"stage", "fetch"}}, {0.01, 0.1, 1});
+  for (double v : {0.005, 0.01, 0.05, 0.5, 3.0}) h.observe(v);
+  auto s = h.read();
+  EXPECT_EQ(s.cumulative, (std::vector<std::uint64_t>{2, 3, 4, 5}));  // le is inclusive
+  EXPECT_EQ(s.count, 5u);
+  EXPECT_NEAR(s.sum, 3.565, 1e-9);
+  auto text = r.render();
+  EXPECT_NE(text.find("relay_forward_stage_seconds_bucket{stage=\"fetch\",le=\"0.01\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forward_stage_seconds_bucket{stage=\"fetch\",le=\"+Inf\"} 5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forward_stage_seconds_count{stage=\"fetch\"} 5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE relay_forward_stage_seconds histogram\n"), std::string::npos);
+}
+
+TEST(Registry, CollectorsReportValuesOwnedElsewhereAndLabelValuesAreEscaped) {
+  registry r;
+  std::uint64_t tracked = 7;
+  r.add_collector([&](exposition& x) {
+    x.gauge("relay_conversations_tracked", "active conversations", {}, static_cast<double>(tracked));
+    x.counter("relay_stream_errors_total", "bad input", {{"origin", "sse \"a\"\\b\n"}}, 2);
+  });
+  tracked = 9;
+  auto text = r.render();
+  EXPECT_NE(text.find("relay_conversations_tracked 9\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(relay_stream_errors_total{origin="sse \"a\"\\b\n"} 2)"), std::string::npos) << text;
+}
+
+TEST(ListenAddress, ParsesHostPortAndRejectsWithTheKey) {
+  EXPECT_EQ(parse_listen_address("127.0.0.1:9464", "metrics.listen"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 9464}));
+  EXPECT_EQ(parse_listen_address("[::1]:0", "metrics.listen").first, "::1");
+  for (const char* bad : {"9464", "localhost:9464", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:x"}) {
+    try {
+      parse_listen_address(bad, "metrics.listen");
+      ADD_FAILURE() << bad;
+    } catch (const relay_error& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("metrics.listen: '") + bad +
+                                           "' is not host:port (e.g. 127.0.0.1:9464 or [::1]:9464)");
+    }
+  }
+}
+
+TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
+  asio::io_context ioc;
+  registry r;
+  r.counter("relay_frames_total", "frames").inc(42);
+  metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0);
+  net::http_client http(ioc.get_executor(), {});
+  auto base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
+    std::vector<net::http_response> out;
+    for (auto path : {"/metrics", "/healthz", "/nope"}) {
+      net::http_request req;
+      req.url = base + path;
+      auto res = co_await http.send(req);
+      out.push_back(std::move(res));
+    }
+    net::http_request post;
+    post.method = "POST";
+    post.url = base + "/metrics";
+    auto res = co_await http.send(post);
+    out.push_back(std::move(res));
+    server.stop();
+    co_return out;
+  }, asio::use_future);
+  ioc.run();
+  auto res = f.get();
+  ASSERT_EQ(res.size(), 4u);
+  EXPECT_EQ(res[0].status, 200u);
+  EXPECT_NE(res[0].body.find("relay_frames_total 42\n"), std::string::npos) << res[0].body;
+  EXPECT_EQ(res[0].header_value("content-type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(res[1].status, 200u);
+  EXPECT_EQ(res[1].body, "ok\n");
+  EXPECT_EQ(res[2].status, 404u);
+  EXPECT_EQ(res[3].status, 405u);
+  EXPECT_EQ(http.stats().connections_opened, 1u) << "one keep-alive connection for all requests";
+}
+
+TEST(MetricsServer, AnAddressInUseIsAConfigErrorNamingIt) {
+  asio::io_context ioc;
+  registry r;
+  metrics_server first(ioc.get_executor(), r, "127.0.0.1", 0);
+  try {
+    metrics_server second(ioc.get_executor(), r, "127.0.0.1", first.port());
+    ADD_FAILURE() << "bound twice";
+  } catch (const relay_error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_NE(std::string(e.what()).find("cannot serve metrics on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace grm::metrics

@@ -1,0 +1,97 @@
+#pragma once
+// The forwarder as a running service: builds the sinks from settings (EventBridge with the AWS
+// default credential chain, the CRM and alert webhooks, the audit log, the durable state), and
+// turns triggers into forwards with bounded concurrency:
+//   - the monitor's ConversationEnd of a chat/message conversation ("conversation-end"),
+//   - optionally every `periodic` while such a conversation is active ("periodic-<n>", n counted
+//     from the epoch so a restart does not forward the same period twice),
+//   - direct calls (`genesys-relay forward`).
+// A trigger is recorded in the state database before it is queued, so one that was queued or
+// running when the process stopped is resumed on the next start; the state also makes duplicate
+// events harmless. A failed forward is tried again after `retry_after`, `attempts` times in all.
+// Threading: everything runs on the executor given.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "aws/sigv4.hpp"
+#include "core/events.hpp"
+#include "core/log.hpp"
+#include "net/http.hpp"
+#include "pipeline/sentiment/forwarder.hpp"
+#include "sinks/eventbridge/config.hpp"
+#include "sinks/file/audit_log.hpp"
+#include "sinks/webhook/sink.hpp"
+
+namespace grm::metrics {
+class registry;
+}
+
+namespace grm::sentiment {
+
+struct eventbridge_target {
+  sinks::eventbridge::eventbridge_settings settings;  // empty region/endpoint: the AWS configuration's
+  std::string profile;                                 // empty: AWS_PROFILE, then "default"
+  std::optional<aws::credentials> keys;                // set: these keys (demo, benchmarks); else the default chain
+};
+
+struct trigger_settings {
+  bool on_end = true;
+  std::set<std::string> media_types{"chat", "message"};
+  std::chrono::seconds periodic{0};  // 0: only when the conversation ends
+  std::size_t max_in_flight = 16;
+  std::size_t max_pending = 10'000;
+  int attempts = 3;
+  std::chrono::milliseconds retry_after{30'000};
+};
+
+struct forwarding_settings {
+  forwarder_settings forwarder;
+  std::optional<eventbridge_target> eventbridge;
+  std::optional<sinks::webhook::webhook_settings> crm;
+  std::optional<sinks::webhook::webhook_settings> alert_webhook;
+  sinks::file::audit_settings audit;  // empty path: no audit log
+  std::string state_path;             // empty: in memory (nothing survives a restart)
+  trigger_settings triggers;
+  net::http_client_options egress;    // TLS trust and proxy for EventBridge and the webhooks
+};
+
+struct service_stats {
+  std::uint64_t triggered = 0, resumed = 0, completed = 0, retried = 0, dropped = 0;
+  std::size_t pending = 0, in_flight = 0;
+};
+
+class forwarding_service final {
+ public:
+  // Throws relay_error(config) for an unusable setting (no AWS Region, unwritable audit path, ...).
+  forwarding_service(boost::asio::any_io_executor executor, genesys::api_client& api, forwarding_settings settings,
+                     log_fn log, metrics::registry* metrics = nullptr);
+  ~forwarding_service();
+  forwarding_service(const forwarding_service&) = delete;
+  forwarding_service& operator=(const forwarding_service&) = delete;
+
+  // One forward now (the one-shot command), outside the queue.
+  boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual");
+
+  // Continuous mode: feed every routed lifecycle event; run() until stop().
+  void on_event(const lifecycle_event& event);
+  boost::asio::awaitable<void> run();  // resumes pending triggers, then serves the queue
+  void stop();                         // finishes forwards in flight; queued ones stay pending
+  boost::asio::awaitable<void> close();  // flushes and closes the sinks (after run() returned)
+
+  service_stats stats() const;
+  // Called with each completed report (the demo and the CLI print them).
+  void on_report(std::function<void(const forward_report&)> handler);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace grm::sentiment
