@@ -184,10 +184,11 @@ int run_sim(const sim_args& args) {
       ao.port = args.aws_port;
       ao.keep_events = false;
       aws = std::make_unique<sim::aws_emulator>(ao);
-      crm = std::make_unique<sim::webhook_receiver>();
+      crm = std::make_unique<sim::webhook_receiver>(args.crm_port);
     }
   } catch (const std::exception& e) {
-    std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port << (args.with_sinks ? " or " + std::to_string(args.aws_port) : "")
+    std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port
+              << (args.with_sinks ? ", " + std::to_string(args.aws_port) + " or " + std::to_string(args.crm_port) : "")
               << ": " << e.what() << "\n";
     return 1;
   }
@@ -209,7 +210,7 @@ int run_sim(const sim_args& args) {
   for (auto& sample : sim::sample_conversations()) std::cout << "    " << sample.record.id << "  " << sample.what << "\n";
   if (aws) {
     print_aws_emulator(*aws, "");
-    std::cout << "CRM webhook receiver:  " << crm->https_url() << "/crm   (CRM_WEBHOOK_URL)\n";
+    std::cout << "CRM webhook receiver:  " << crm->https_url() << "/crm/sentiment   (crm.url, CRM_WEBHOOK_URL)\n";
   }
   std::cout << std::flush;
   asio::io_context ioc(1);

@@ -72,6 +72,7 @@ struct sim_args {
   std::optional<double> duration_s;
   bool with_sinks = false;      // also the AWS emulator and a CRM webhook receiver
   std::uint16_t aws_port = 9444;
+  std::uint16_t crm_port = 9445;
 };
 int run_sim(const sim_args& args);
 

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--duration", sim.duration_s, "stop after this many seconds");
   sim_cmd->add_flag("--with-sinks", sim.with_sinks, "also run the AWS emulator and a CRM webhook receiver (for `forward`)");
   sim_cmd->add_option("--aws-port", sim.aws_port, "the AWS emulator's port with --with-sinks")->capture_default_str();
+  sim_cmd->add_option("--crm-port", sim.crm_port, "the CRM webhook receiver's port with --with-sinks")->capture_default_str();
 
   grm::app::eventbridge_put_args put;
   auto* eventbridge = app.add_subcommand("eventbridge", "AWS EventBridge: check connectivity and credentials");

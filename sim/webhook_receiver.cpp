@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 struct webhook_receiver::impl {
-  impl() : tls(asio::ssl::context::tls_server) {
+  explicit impl(std::uint16_t port) : loop("127.0.0.1", port), tls(asio::ssl::context::tls_server) {
     cert = use_new_certificate(tls, "genesys-relay webhook receiver " + std::to_string(loop.port()));
   }
   loopback_loop loop;
@@ -33,7 +33,7 @@ struct webhook_receiver::impl {
   }
 };
 
-webhook_receiver::webhook_receiver() : impl_(std::make_unique<impl>()) {
+webhook_receiver::webhook_receiver(std::uint16_t port) : impl_(std::make_unique<impl>(port)) {
   auto* self = impl_.get();  // the handler lives in the loop, which impl owns
   serve_http(impl_->loop, impl_->tls, [self](http_request_msg& req) { return self->handle(req); });
   impl_->loop.start();

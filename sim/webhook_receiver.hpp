@@ -17,7 +17,7 @@ struct received_webhook {
 
 class webhook_receiver final {
  public:
-  webhook_receiver();
+  explicit webhook_receiver(std::uint16_t port = 0);  // 0: any free port
   ~webhook_receiver();
   webhook_receiver(const webhook_receiver&) = delete;
   webhook_receiver& operator=(const webhook_receiver&) = delete;

@@ -61,6 +61,74 @@ set -e
 [ "$msg" == "genesys-relay eventbridge put: --detail must be a JSON object (EventBridge refuses anything else with MalformedDetail)" ] || fail "detail message: $msg"
 echo "cli_smoke: eventbridge ok"
 
+# forward (one-shot) and monitor (continuous, with /metrics) against `sim --with-sinks`.
+"$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out "$tmp/sim.pem" --rate 4 --duration 90 >"$tmp/sim.out" 2>&1 &
+sim=$!
+trap 'kill $aws $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do grep -q "CRM webhook receiver" "$tmp/sim.out" && break; sleep 0.1; done
+api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' "$tmp/sim.out" | grep -o 'https.*')
+eb=$(grep -o 'AWS emulator listening on https://127.0.0.1:[0-9]*' "$tmp/sim.out" | grep -o 'https.*')
+crm=$(grep -o 'CRM webhook receiver: *https://127.0.0.1:[0-9]*/crm/sentiment' "$tmp/sim.out" | grep -o 'https.*')
+[ -n "$api" ] && [ -n "$eb" ] && [ -n "$crm" ] || fail "sim --with-sinks did not print its URLs: $(cat "$tmp/sim.out")"
+cat >"$tmp/relay.toml" <<EOF
+[genesys]
+api_url = "$api"
+login_url = "$api"
+client_id = "sim-client"
+ca_file = "$tmp/sim.pem"
+[monitor]
+queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
+[forwarder]
+enabled = true
+not_analysed_horizon_s = 0
+state_path = "$tmp/state.db"
+[eventbridge]
+region = "us-east-1"
+endpoint = "$eb"
+ca_file = "$tmp/sim.pem"
+[crm]
+url = "$crm"
+ca_file = "$tmp/sim.pem"
+[audit]
+path = "$tmp/audit.jsonl"
+[metrics]
+listen = "127.0.0.1:0"
+EOF
+# exec: run in the background, $! must be the relay itself (so SIGINT reaches it), not a subshell.
+relay() { exec env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
+            AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true "$bin" "$@"; }
+sample=5a3f2c1e-0000-4000-8000-00000000000
+set +e
+out=$(relay forward -c "$tmp/relay.toml" ${sample}1 ${sample}3 ${sample}4 ${sample}5 3f2504e0-4f89-41d3-9a0c-0305e82c3301 2>"$tmp/forward.err"); code=$?
+set -e
+[ $code -eq 1 ] || fail "forward with a missing conversation should exit 1, got $code: $out $(cat "$tmp/forward.err")"
+echo "$out" | grep -Eq "^${sample}1  forwarded  negative \(confidence 0.9000\)  eventId [0-9a-f-]{36}  forwardingId [0-9a-f-]{36}  marker written  webhook HTTP 200  ALERT" \
+  || fail "forward (negative) printed: $out"
+echo "$out" | grep -q "^${sample}3  below-threshold  neutral (confidence 0.4000).*— confidence 0.4 is below the threshold 0.75" || fail "forward (low confidence) printed: $out"
+echo "$out" | grep -q "^${sample}4  forwarded .*marker written" || fail "forward (409 twice) printed: $out"
+echo "$out" | grep -q "^${sample}5  not-analysed .*— no speech-analytics sentiment for conversation ${sample}5 yet" || fail "forward (not analysed) printed: $out"
+echo "$out" | grep -q "^3f2504e0-4f89-41d3-9a0c-0305e82c3301  not-found .*— conversation 3f2504e0-4f89-41d3-9a0c-0305e82c3301 not found" || fail "forward (404) printed: $out"
+[ "$(wc -l <"$tmp/audit.jsonl")" -eq 5 ] || fail "audit lines: $(cat "$tmp/audit.jsonl")"
+out=$(relay forward -c "$tmp/relay.toml" --json ${sample}1 2>/dev/null)
+echo "$out" | grep -q '"outcome":"duplicate"' || fail "a second forward should be a duplicate: $out"
+grep -q "sim-secret\|wJalrXUtnFEMI" "$tmp/forward.err" "$tmp/audit.jsonl" && fail "a secret reached a log"
+echo "cli_smoke: forward ok"
+
+(relay monitor -c "$tmp/relay.toml" >"$tmp/monitor.out" 2>"$tmp/monitor.err") &
+mon=$!
+trap 'kill $aws $sim $mon 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 150); do grep -q "conversation-end" "$tmp/audit.jsonl" && break; sleep 0.1; done
+grep -q '"trigger":"conversation-end"' "$tmp/audit.jsonl" || fail "the monitor forwarded no chat that ended: $(tail -5 "$tmp/monitor.err")"
+port=$(grep -o 'metrics: http://127.0.0.1:[0-9]*' "$tmp/monitor.err" | grep -o '[0-9]*$')
+metrics=$(curl -sf "http://127.0.0.1:$port/metrics") || fail "GET /metrics on port '$port' failed"
+echo "$metrics" | grep -q '^relay_events_routed_total{kind="end"} [1-9]' || fail "/metrics lacks routed end events: $metrics"
+echo "$metrics" | grep -q '^relay_forward_stage_seconds_count{stage="total"} [1-9]' || fail "/metrics lacks forward latency: $metrics"
+kill -INT $mon
+code=0; wait $mon || code=$?
+[ $code -eq 0 ] || fail "monitor exited $code after SIGINT: $(tail -5 "$tmp/monitor.err")"
+grep -q "shutting down: closing sockets, finishing forwards in flight" "$tmp/monitor.err" || fail "no shutdown line: $(tail -5 "$tmp/monitor.err")"
+echo "cli_smoke: monitor + forwarder + metrics ok"
+
 # stdout carries only events and results: logs go to stderr.
 out="$("$bin" demo --duration 2 2>/dev/null)"
 echo "$out" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' && fail "log lines on stdout: $(echo "$out" | head -3)"

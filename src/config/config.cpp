@@ -77,14 +77,6 @@ double fraction(const toml::table& t, std::string_view key, std::string_view sec
   return *v;
 }
 
-std::string read_text_file(const std::string& path, std::string_view key) {
-  std::ifstream in(path);
-  if (!in) fail(std::string(key) + ": cannot read '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Loopback-only escape hatch, as for the Genesys API: verification is never off for a remote host.
 void check_tls(bool verify, const std::string& url, std::string_view key) {
   if (!verify && !net::is_loopback_url(url))
@@ -92,14 +84,15 @@ void check_tls(bool verify, const std::string& url, std::string_view key) {
 }
 
 sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view section, std::string_view source,
-                                         std::string url, std::optional<std::string> token, net::tls_options& trust) {
+                                         std::string url, std::optional<std::string> token, net::tls_options& trust,
+                                         std::vector<sentiment::trust_file>& trust_files) {
   sinks::webhook::webhook_settings w;
   w.url = std::move(url);
   if (w.url.rfind("https://", 0) != 0 && !net::is_loopback_url(w.url))
     fail(std::string(section) + ": webhook URL " + w.url + " must be https:// (plain http only to a loopback address)");
   if (token) w.bearer_token = secret(*token);
   w.request_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(t, "timeout_ms", section, source), 10'000, "timeout_ms", t, source)};
-  if (auto ca = get<std::string>(t, "ca_file", section, source)) trust.ca_pem += read_text_file(*ca, std::string(section) + ".ca_file");
+  if (auto ca = get<std::string>(t, "ca_file", section, source)) trust_files.push_back({std::string(section) + ".ca_file", *ca});
   bool verify = get<bool>(t, "tls_verify", section, source).value_or(true);
   check_tls(verify, w.url, std::string(section) + ".tls_verify");
   if (!verify) trust.verify_peer = false;
@@ -161,8 +154,8 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     auto limit = get<std::string>(eb, "request_limit", "eventbridge", source).value_or("256KB");
     if (limit == "1MiB") target.settings.max_request_bytes = sinks::eventbridge::limit_1mb;
     else if (limit != "256KB") fail(where(*eb.get("request_limit"), source) + ": eventbridge.request_limit: '" + limit + "' is not one of 256KB, 1MiB");
-    if (auto ca = get<std::string>(eb, "ca_file", "eventbridge", source)) fw.egress.tls.ca_pem += read_text_file(*ca, "eventbridge.ca_file");
-    else if (auto bundle = env("AWS_CA_BUNDLE")) fw.egress.tls.ca_pem += read_text_file(*bundle, "AWS_CA_BUNDLE");
+    if (auto ca = get<std::string>(eb, "ca_file", "eventbridge", source)) fw.trust_files.push_back({"eventbridge.ca_file", *ca});
+    else if (auto bundle = env("AWS_CA_BUNDLE")) fw.trust_files.push_back({"AWS_CA_BUNDLE", *bundle});
     bool verify = get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true);
     if (!verify) {
       check_tls(verify, target.settings.endpoint.empty() ? "the Region's endpoint" : target.settings.endpoint, "eventbridge.tls_verify");
@@ -180,7 +173,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   reject_unknown(crm, {"url", "timeout_ms", "ca_file", "tls_verify"}, "crm", source);
   auto crm_url = env("CRM_WEBHOOK_URL");
   if (!crm_url) crm_url = get<std::string>(crm, "url", "crm", source);
-  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"), fw.egress.tls);
+  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
 
   auto& al = section("alerts");
   reject_unknown(al, {"sinks", "webhook_url", "timeout_ms", "ca_file", "tls_verify"}, "alerts", source);
@@ -196,10 +189,10 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     if (hook) {
       auto url = get<std::string>(al, "webhook_url", "alerts", source);
       if (!url) fail(where(*al.get("sinks"), source) + ": alerts.sinks includes webhook but alerts.webhook_url is not set");
-      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls);
+      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
     }
   } else if (auto url = get<std::string>(al, "webhook_url", "alerts", source)) {
-    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls);
+    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
   }
 
   auto& au = section("audit");

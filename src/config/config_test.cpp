@@ -90,6 +90,102 @@ TEST_F(Config, SecretNeverAppearsInAnyErrorMessage) {
   }
 }
 
+constexpr const char* kSim = "[genesys]\napi_url=\"https://127.0.0.1:9443\"\n";
+
+TEST_F(Config, ForwarderDefaultsAreTheSeedsAndTheRealApis) {
+  auto c = parse(kSim, "relay.toml", fake_env, purpose::forward);
+  auto& f = c.forwarding.forwarder;
+  EXPECT_FALSE(c.forward_continuously);
+  EXPECT_EQ(f.source, sentiment::source_kind::speech_analytics);
+  EXPECT_DOUBLE_EQ(f.min_confidence, 0.75);
+  EXPECT_DOUBLE_EQ(f.escalation_threshold, 0.8);
+  EXPECT_TRUE(f.participant_attributes);
+  EXPECT_FALSE(f.conversation_attributes);
+  EXPECT_EQ(f.event_source, "genesys.sentiment.forwarder");
+  EXPECT_EQ(f.detail_type, "ChatSentimentAnalysis");
+  EXPECT_TRUE(c.forwarding.eventbridge.has_value()) << "EventBridge is on unless eventbridge.enabled = false";
+  EXPECT_FALSE(c.forwarding.crm.has_value());
+  EXPECT_EQ(c.forwarding.triggers.media_types, (std::set<std::string>{"chat", "message"}));
+  EXPECT_EQ(c.forwarding.audit.path, "genesys-relay-audit.jsonl");
+  EXPECT_EQ(c.forwarding.state_path, "genesys-relay-state.db");
+  EXPECT_TRUE(c.metrics_listen.empty());
+}
+
+TEST_F(Config, ForwarderSectionsAreRead) {
+  g_env["CRM_WEBHOOK_TOKEN"] = "crm-t0ken";
+  auto c = parse(std::string(kSim) +
+                     "[forwarder]\nenabled=true\nsource=\"analytics\"\nmin_confidence=0.6\nescalation_threshold=0.85\n"
+                     "marker=[\"participant\",\"conversation\"]\nperiodic_s=60\nmedia_types=[\"Chat\"]\nstate_path=\"s.db\"\n"
+                     "[eventbridge]\nregion=\"eu-west-1\"\nevent_bus=\"sentiment\"\ndetail_type=\"X\"\nrequest_limit=\"1MiB\"\n"
+                     "[crm]\nurl=\"https://crm.example.com/hook\"\ntimeout_ms=2500\n"
+                     "[alerts]\nsinks=[\"webhook\"]\nwebhook_url=\"https://alerts.example.com/a\"\n"
+                     "[audit]\npath=\"a.jsonl\"\nkeep=2\n[metrics]\nlisten=\"127.0.0.1:0\"\n",
+                 "relay.toml", fake_env, purpose::forward);
+  auto& f = c.forwarding.forwarder;
+  EXPECT_TRUE(c.forward_continuously);
+  EXPECT_EQ(f.source, sentiment::source_kind::analytics);
+  EXPECT_DOUBLE_EQ(f.min_confidence, 0.6);
+  EXPECT_DOUBLE_EQ(f.escalation_threshold, 0.85);
+  EXPECT_TRUE(f.participant_attributes && f.conversation_attributes);
+  EXPECT_EQ(c.forwarding.triggers.periodic, std::chrono::seconds{60});
+  EXPECT_EQ(c.forwarding.triggers.media_types, (std::set<std::string>{"chat"}));
+  EXPECT_EQ(c.forwarding.state_path, "s.db");
+  ASSERT_TRUE(c.forwarding.eventbridge);
+  EXPECT_EQ(c.forwarding.eventbridge->settings.region, "eu-west-1");
+  EXPECT_EQ(c.forwarding.eventbridge->settings.max_request_bytes, sinks::eventbridge::limit_1mb);
+  EXPECT_EQ(f.event_bus, "sentiment");
+  EXPECT_EQ(f.detail_type, "X");
+  ASSERT_TRUE(c.forwarding.crm);
+  EXPECT_EQ(c.forwarding.crm->url, "https://crm.example.com/hook");
+  EXPECT_EQ(c.forwarding.crm->bearer_token.reveal(), "crm-t0ken");
+  EXPECT_EQ(c.forwarding.crm->request_timeout, std::chrono::milliseconds{2500});
+  ASSERT_TRUE(c.forwarding.alert_webhook);
+  EXPECT_FALSE(f.alert_log);
+  EXPECT_FALSE(f.alert_eventbridge);
+  EXPECT_EQ(c.forwarding.audit.path, "a.jsonl");
+  EXPECT_EQ(c.forwarding.audit.keep, 2);
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:0");
+}
+
+TEST_F(Config, CrmWebhookUrlFromTheEnvironmentWins) {
+  g_env["CRM_WEBHOOK_URL"] = "http://127.0.0.1:18080/crm";
+  auto c = parse(std::string(kSim) + "[crm]\nurl=\"https://crm.example.com/hook\"\n", "relay.toml", fake_env, purpose::forward);
+  ASSERT_TRUE(c.forwarding.crm);
+  EXPECT_EQ(c.forwarding.crm->url, "http://127.0.0.1:18080/crm");
+}
+
+TEST_F(Config, AForwardNeedsNoTopicsButTheMonitorDoes) {
+  EXPECT_NO_THROW(parse(kSim, "relay.toml", fake_env, purpose::forward));
+  EXPECT_NE(error_of(kSim).find("monitor: no topics"), std::string::npos);
+}
+
+TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
+  auto err = [](std::string body) { return error_of(std::string(kSim) + "[monitor]\nqueues=[\"q\"]\n" + body); };
+  EXPECT_EQ(err("[forwarder]\nsource=\"vibes\"\n"),
+            "relay.toml:6: forwarder.source: 'vibes' is not one of speech-analytics, analytics");
+  EXPECT_EQ(err("[forwarder]\nmin_confidence=1.5\n"), "relay.toml:6: 'forwarder.min_confidence' must be between 0 and 1");
+  EXPECT_EQ(err("[forwarder]\nescalation_threshold=\"high\"\n"), "relay.toml:6: 'forwarder.escalation_threshold' must be a number");
+  EXPECT_EQ(err("[forwarder]\nmarker=[\"sticky\"]\n"), "relay.toml:6: forwarder.marker: 'sticky' is not one of participant, conversation");
+  EXPECT_EQ(err("[forwarder]\nmax_in_flight=0\n"), "relay.toml:6: 'max_in_flight' must be at least 1");
+  EXPECT_EQ(err("[forwarder]\nbogus=1\n"), "relay.toml:6: unknown key 'forwarder.bogus'");
+  EXPECT_EQ(err("[eventbridge]\nrequest_limit=\"2MB\"\n"), "relay.toml:6: eventbridge.request_limit: '2MB' is not one of 256KB, 1MiB");
+  EXPECT_EQ(err("[eventbridge]\nendpoint=\"https://events.us-east-1.amazonaws.com\"\ntls_verify=false\n"),
+            "eventbridge.tls_verify = false is only allowed for a local endpoint (loopback URL), not https://events.us-east-1.amazonaws.com");
+  EXPECT_EQ(err("[crm]\nurl=\"http://crm.example.com/hook\"\n"),
+            "crm: webhook URL http://crm.example.com/hook must be https:// (plain http only to a loopback address)");
+  EXPECT_EQ(err("[alerts]\nsinks=[\"webhook\"]\n"), "relay.toml:6: alerts.sinks includes webhook but alerts.webhook_url is not set");
+  EXPECT_EQ(err("[alerts]\nsinks=[\"pager\"]\n"), "relay.toml:6: alerts.sinks: 'pager' is not one of log, eventbridge, webhook");
+  EXPECT_EQ(err("[metrics]\nlisten=\"everywhere\"\n"),
+            "relay.toml:6: metrics.listen: 'everywhere' is not host:port (e.g. 127.0.0.1:9464 or [::1]:9464)");
+}
+
+TEST_F(Config, WebhookTokensNeverAppearInErrors) {
+  g_env["CRM_WEBHOOK_TOKEN"] = "crm-t0ken-value";
+  auto e = error_of(std::string(kSim) + "[monitor]\nqueues=[\"q\"]\n[crm]\nurl=\"http://crm.example.com/x\"\n");
+  EXPECT_NE(e, "no error");
+  EXPECT_EQ(e.find("crm-t0ken-value"), std::string::npos);
+}
+
 TEST_F(Config, EveryExampleConfigParses) {
   int parsed = 0;
   for (auto& entry : std::filesystem::directory_iterator(GRM_EXAMPLES_DIR)) {
@@ -97,7 +193,7 @@ TEST_F(Config, EveryExampleConfigParses) {
     EXPECT_NO_THROW(load(entry.path().string(), fake_env)) << entry.path();
     ++parsed;
   }
-  EXPECT_GE(parsed, 2);
+  EXPECT_GE(parsed, 3);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <charconv>
+#include <list>
 
 #include "core/error.hpp"
 #include "observability/metrics.hpp"
@@ -58,11 +59,20 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, const registry& m) : metrics(m), acceptor(ex) {}
   const registry& metrics;
   tcp::acceptor acceptor;
+  std::list<beast::tcp_stream*> sessions;  // open sessions, closed by stop() (a scraper's keep-alive
+                                           // connection must not hold the process for its deadline)
+  bool stopped = false;
 
   asio::awaitable<void> session(tcp::socket sock) {
     beast::tcp_stream stream(std::move(sock));
+    auto self = sessions.insert(sessions.end(), &stream);
+    struct unregister {
+      std::list<beast::tcp_stream*>& l;
+      std::list<beast::tcp_stream*>::iterator it;
+      ~unregister() { l.erase(it); }
+    } guard{sessions, self};
     beast::flat_buffer buf(kMaxRequestBytes);
-    for (;;) {
+    while (!stopped) {
       stream.expires_after(kSessionDeadline);
       http::request_parser<http::empty_body> parser;
       parser.header_limit(kMaxRequestBytes);
@@ -111,7 +121,9 @@ std::uint16_t metrics_server::port() const noexcept {
 
 void metrics_server::stop() {
   boost::system::error_code ec;
+  impl_->stopped = true;
   impl_->acceptor.close(ec);
+  for (auto* s : impl_->sessions) s->socket().close(ec);
 }
 
 std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& text, const std::string& key) {

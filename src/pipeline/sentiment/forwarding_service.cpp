@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <fstream>
+#include <sstream>
 #include <map>
 
 #include "aws/credentials.hpp"
@@ -57,13 +59,24 @@ void export_delivery(metrics::exposition& x, const std::string& sink, const deli
   x.counter("relay_sink_retries_total", "entries sent again", l, static_cast<double>(s.entries_retried));
 }
 
+net::http_client_options with_trust_files(net::http_client_options o, const std::vector<trust_file>& files) {
+  for (auto& f : files) {
+    std::ifstream in(f.path);
+    if (!in) throw relay_error(error_kind::config, f.setting + ": cannot read the certificate file '" + f.path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    o.tls.ca_pem += ss.str();
+  }
+  return o;
+}
+
 }  // namespace
 
 struct forwarding_service::impl {
   impl(asio::any_io_executor ex, genesys::api_client& api, forwarding_settings s, log_fn lg, metrics::registry* m)
       : settings(std::move(s)),
         log(std::move(lg)),
-        egress(ex, settings.egress),
+        egress(ex, with_trust_files(settings.egress, settings.trust_files)),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
         idle(ex, steady_clock::time_point::max()) {

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "aws/sigv4.hpp"
 #include "core/events.hpp"
@@ -51,6 +52,12 @@ struct trigger_settings {
   std::chrono::milliseconds retry_after{30'000};
 };
 
+// Extra trust anchors for the sinks, read when the service starts: the setting that named the
+// file (for the error message) and its path.
+struct trust_file {
+  std::string setting, path;
+};
+
 struct forwarding_settings {
   forwarder_settings forwarder;
   std::optional<eventbridge_target> eventbridge;
@@ -60,6 +67,7 @@ struct forwarding_settings {
   std::string state_path;             // empty: in memory (nothing survives a restart)
   trigger_settings triggers;
   net::http_client_options egress;    // TLS trust and proxy for EventBridge and the webhooks
+  std::vector<trust_file> trust_files;  // appended to egress.tls.ca_pem
 };
 
 struct service_stats {

@@ -1,0 +1,357 @@
+// The forwarding service: triggers from lifecycle events, durable pending triggers across a
+// restart, duplicates, retries of failed forwards, the queue bound, periodic triggers, metrics,
+// and the whole path from the monitor's ConversationEnd to EventBridge and the CRM webhook.
+// Everything against the simulated org, the AWS emulator and webhook receivers over verified TLS.
+// No timing is asserted; waits are bounded by conditions.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/config.hpp"
+#include "genesys/api.hpp"
+#include "genesys/oauth.hpp"
+#include "observability/metrics.hpp"
+#include "pipeline/sentiment/forwarding_service.hpp"
+#include "sim/aws_emulator.hpp"
+#include "sim/genesys_sim.hpp"
+#include "sim/sentiment_data.hpp"
+#include "sim/webhook_receiver.hpp"
+#include "sources/monitor_service.hpp"
+
+namespace grm {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono;
+using sentiment::forward_report;
+
+std::string conversation(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "7b1c3d5e-4f89-41d3-9a0c-%012d", n);
+  return buf;
+}
+
+lifecycle_event event(lifecycle kind, const std::string& id, std::string media = "chat") {
+  event_fields f;
+  f.conversation_id = id;
+  f.media_type = std::move(media);
+  f.event_type = "conversation:" + std::string(to_string(kind));
+  f.origin = "test";
+  return make_event(kind, f);
+}
+
+class ForwardingService : public ::testing::Test {
+ protected:
+  asio::io_context ioc;  // first: everything below is bound to it
+  sim::genesys_simulator genesys{[] {
+    sim::sim_options o;
+    o.max_conversations = 1;
+    return o;
+  }()};
+  sim::aws_emulator aws;
+  sim::webhook_receiver crm;
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("grm-fsvc-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                        .string();
+  std::unique_ptr<net::http_client> http;
+  std::unique_ptr<genesys::token_provider> tokens;
+  std::unique_ptr<genesys::api_client> api;
+  metrics::registry registry;
+  std::unique_ptr<sentiment::forwarding_service> service;
+  std::vector<forward_report> reports;
+  std::vector<std::string> logs;
+
+  void SetUp() override {
+    genesys.pause_generator(true);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    net::http_client_options ho;
+    ho.tls.ca_pem = genesys.certificate_pem();
+    http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
+    net::retry_policy quick{.max_attempts = 3, .base = milliseconds{5}};
+    tokens = std::make_unique<genesys::token_provider>(*http, genesys.https_url(),
+                                                       genesys::client_credentials{"sim-client", secret("sim-secret")}, quick);
+    api = std::make_unique<genesys::api_client>(*http, *tokens, genesys.https_url(), quick);
+  }
+
+  void TearDown() override { close(); }
+
+  sentiment::forwarding_settings settings() {
+    sentiment::forwarding_settings s;
+    sentiment::eventbridge_target eb;
+    eb.settings.region = "us-east-1";
+    eb.settings.endpoint = aws.https_url();
+    eb.settings.delivery.linger = milliseconds{1};
+    eb.settings.delivery.backoff_base = milliseconds{1};
+    eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "test"};
+    s.eventbridge = eb;
+    sinks::webhook::webhook_settings hook;
+    hook.url = crm.https_url() + "/crm";
+    hook.delivery.backoff_base = milliseconds{1};
+    s.crm = hook;
+    s.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem();
+    s.audit.path = dir + "/audit.jsonl";
+    s.state_path = dir + "/state.db";
+    s.triggers.retry_after = milliseconds{50};
+    s.forwarder.alert_log = false;
+    return s;
+  }
+
+  void start(sentiment::forwarding_settings s) {
+    service = std::make_unique<sentiment::forwarding_service>(
+        ioc.get_executor(), *api, std::move(s), [this](severity, std::string_view m) { logs.emplace_back(m); },
+        &registry);
+    service->on_report([this](const forward_report& r) { reports.push_back(r); });
+  }
+
+  // Runs the service until `done` holds (bounded), then stops it and waits for run() to return.
+  bool run_until(const std::function<bool()>& done, seconds limit = seconds{20}) {
+    auto finished = asio::co_spawn(ioc, service->run(), asio::use_future);
+    ioc.restart();
+    auto deadline = steady_clock::now() + limit;
+    while (!done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
+    bool ok = done();
+    service->stop();
+    while (finished.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
+    finished.get();
+    return ok;
+  }
+
+  void close() {
+    if (!service) return;
+    auto f = asio::co_spawn(ioc, service->close(), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
+    service.reset();
+  }
+
+  void add_chat(int n) {
+    sim::sentiment_record r;
+    r.id = conversation(n);
+    genesys.add_sentiment(r);
+  }
+
+  std::size_t forwarded() const {
+    std::size_t n = 0;
+    for (auto& r : reports) n += r.outcome == "forwarded";
+    return n;
+  }
+};
+
+TEST_F(ForwardingService, ChatEndTriggersOneForwardEvenWhenTheEndIsSeenTwice) {
+  add_chat(1);
+  start(settings());
+  service->on_event(event(lifecycle::start, conversation(1)));
+  service->on_event(event(lifecycle::end, conversation(1)));
+  service->on_event(event(lifecycle::end, conversation(1)));  // the same end on the second channel
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(reports[0].outcome, "forwarded") << reports[0].reason;
+  EXPECT_EQ(reports[0].trigger, "conversation-end");
+  EXPECT_EQ(reports.size(), 1u);
+  // A replay after it was forwarded is refused by the durable state, before any API call.
+  auto reads = genesys.sentiment_reads();
+  service->on_event(event(lifecycle::end, conversation(1)));
+  EXPECT_EQ(service->stats().pending, 0u);
+  EXPECT_EQ(genesys.sentiment_reads(), reads);
+  EXPECT_EQ(crm.received().size(), 1u);
+  EXPECT_EQ(service->stats().triggered, 1u);
+}
+
+TEST_F(ForwardingService, OtherMediaAndOtherLifecycleKindsDoNotTrigger) {
+  add_chat(2);
+  start(settings());
+  service->on_event(event(lifecycle::end, conversation(2), "voice"));
+  service->on_event(event(lifecycle::wrapup, conversation(2)));
+  service->on_event(event(lifecycle::update, conversation(2)));
+  EXPECT_EQ(service->stats().triggered, 0u);
+  EXPECT_EQ(service->stats().pending, 0u);
+}
+
+TEST_F(ForwardingService, ATriggerQueuedWhenTheProcessStoppedIsResumedByTheNextRun) {
+  add_chat(3);
+  start(settings());
+  service->on_event(event(lifecycle::end, conversation(3)));
+  EXPECT_EQ(service->stats().pending, 1u);
+  close();  // "crash": the service goes away without running its queue
+  EXPECT_EQ(crm.received().size(), 0u);
+
+  start(settings());  // same state database
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(service->stats().resumed, 1u);
+  EXPECT_EQ(reports[0].conversation_id, conversation(3));
+  EXPECT_EQ(reports[0].outcome, "forwarded") << reports[0].reason;
+  EXPECT_EQ(crm.received().size(), 1u);
+  EXPECT_NE(std::find_if(logs.begin(), logs.end(),
+                         [](auto& l) { return l.find("resuming 1 forward trigger(s) left pending") != std::string::npos; }),
+            logs.end());
+}
+
+TEST_F(ForwardingService, AFailedForwardIsTriedAgainAndKeepsItsForwardingId) {
+  add_chat(4);
+  auto s = settings();
+  s.eventbridge->settings.delivery.max_attempts = 1;
+  s.forwarder.alert_eventbridge = false;  // the one failing request is the payload's
+  start(s);
+  aws.fail_next(1, 500);
+  service->on_event(event(lifecycle::end, conversation(4)));
+  ASSERT_TRUE(run_until([&] { return forwarded() == 1; })) << ::testing::PrintToString(logs);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].outcome, "failed");
+  EXPECT_NE(reports[0].reason.find("EventBridge"), std::string::npos) << reports[0].reason;
+  EXPECT_EQ(reports[1].outcome, "forwarded");
+  EXPECT_EQ(reports[1].forwarding_id, reports[0].forwarding_id) << "downstream can de-duplicate by forwardingId";
+  EXPECT_EQ(service->stats().retried, 1u);
+}
+
+TEST_F(ForwardingService, AFullQueueRefusesTheTriggerLoudlyAndKeepsItForTheNextRun) {
+  for (int n : {5, 6}) add_chat(n);
+  auto s = settings();
+  s.triggers.max_pending = 1;
+  start(s);
+  service->on_event(event(lifecycle::end, conversation(5)));
+  service->on_event(event(lifecycle::end, conversation(6)));
+  EXPECT_EQ(service->stats().dropped, 1u);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_NE(logs.back().find("forward queue full (1 pending): trigger conversation-end for conversation " + conversation(6) +
+                             " stays in the state database"),
+            std::string::npos)
+      << logs.back();
+  close();
+  start(settings());
+  ASSERT_TRUE(run_until([&] { return reports.size() == 2; })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(forwarded(), 2u);
+}
+
+TEST_F(ForwardingService, PeriodicTriggersForwardActiveConversationsUntilTheyEnd) {
+  add_chat(7);
+  auto s = settings();
+  s.triggers.periodic = seconds{1};
+  s.triggers.on_end = false;
+  start(s);
+  service->on_event(event(lifecycle::start, conversation(7)));
+  ASSERT_TRUE(run_until([&] { return forwarded() >= 1; })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(reports[0].trigger.rfind("periodic-", 0), 0u) << reports[0].trigger;
+  EXPECT_TRUE(reports[0].alert);
+  service->on_event(event(lifecycle::end, conversation(7)));
+  EXPECT_EQ(service->stats().pending, 0u) << "on_end is off: the end only stops the periodic triggers";
+}
+
+TEST_F(ForwardingService, OutcomesAndStageLatenciesReachTheMetrics) {
+  add_chat(8);
+  start(settings());
+  service->on_event(event(lifecycle::end, conversation(8)));
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); }));
+  auto text = registry.render();
+  EXPECT_NE(text.find("relay_forwards_total{outcome=\"forwarded\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forward_stage_seconds_count{stage=\"total\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forward_stage_seconds_count{stage=\"fetch\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_alerts_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"eventbridge\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"crm_webhook\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_forward_pending 0\n"), std::string::npos) << text;
+}
+
+TEST_F(ForwardingService, AnUnreadableCertificateFileIsAConfigErrorNamingTheSetting) {
+  auto s = settings();
+  s.trust_files.push_back({"crm.ca_file", dir + "/missing.pem"});
+  try {
+    start(s);
+    ADD_FAILURE() << "started";
+  } catch (const relay_error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_EQ(std::string(e.what()), "crm.ca_file: cannot read the certificate file '" + dir + "/missing.pem'");
+  }
+}
+
+// The whole path: the simulator's generator → the monitor (Notifications) → ConversationEnd of
+// chats → the forwarder → EventBridge and the CRM webhook.
+TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
+  asio::io_context ioc;
+  sim::sim_options so;
+  so.start_interval = milliseconds{20};
+  so.stage_interval = milliseconds{50};
+  so.max_conversations = 12;
+  sim::genesys_simulator genesys(so);
+  sim::aws_emulator aws;
+  sim::webhook_receiver crm;
+  auto dir = (std::filesystem::temp_directory_path() / ("grm-fsvc-monitor-" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+
+  sources::monitor_settings m;
+  m.api_base = m.login_base = genesys.https_url();
+  m.credentials = {so.client_id, secret(so.client_secret)};
+  m.http.tls.ca_pem = genesys.certificate_pem();
+  m.notifications.topics = config::conversation_topics(so.queue_ids, so.user_ids);
+  m.reconnect.max_retries = 0;
+  pipeline::event_router router;
+  std::set<std::string> chats_ended;
+  router.on<conversation_end>([&](const conversation_end& e) {
+    if (e.media_type == "chat" || e.media_type == "message") chats_ended.insert(e.conversation_id);
+  });
+  sources::monitor_service monitor(ioc.get_executor(), m, router, [](severity, std::string_view) {},
+                                   [](const pipeline::stream_error&) {});
+
+  net::http_client http(ioc.get_executor(), m.http);
+  genesys::token_provider tokens(http, m.login_base, m.credentials, m.api_retry);
+  genesys::api_client api(http, tokens, m.api_base, m.api_retry);
+  sentiment::forwarding_settings fs;
+  sentiment::eventbridge_target eb;
+  eb.settings.region = "us-east-1";
+  eb.settings.endpoint = aws.https_url();
+  eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "test"};
+  fs.eventbridge = eb;
+  sinks::webhook::webhook_settings hook;
+  hook.url = crm.https_url() + "/crm";
+  fs.crm = hook;
+  fs.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem();
+  fs.audit.path = dir + "/audit.jsonl";
+  fs.state_path = dir + "/state.db";
+  fs.forwarder.alert_log = false;
+  sentiment::forwarding_service forwarding(ioc.get_executor(), api, fs, [](severity, std::string_view) {});
+  std::map<std::string, std::string> outcome_of;
+  forwarding.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = r.outcome; });
+  router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
+
+  auto mon = asio::co_spawn(ioc, monitor.run(), asio::use_future);
+  auto fwd = asio::co_spawn(ioc, forwarding.run(), asio::use_future);
+  auto deadline = steady_clock::now() + seconds{30};
+  auto all_done = [&] {
+    return genesys.stats().conversations_started == so.max_conversations && !chats_ended.empty() &&
+           outcome_of.size() == chats_ended.size() && forwarding.stats().in_flight == 0 && forwarding.stats().pending == 0;
+  };
+  while (!all_done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
+  ASSERT_TRUE(all_done()) << chats_ended.size() << " chats ended, " << outcome_of.size() << " forwarded";
+  monitor.stop();
+  forwarding.stop();
+  auto closed = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    co_await forwarding.close();
+  }, asio::use_future);
+  while (mon.wait_for(seconds{0}) != std::future_status::ready || fwd.wait_for(seconds{0}) != std::future_status::ready ||
+         closed.wait_for(seconds{0}) != std::future_status::ready)
+    ioc.run_one_for(milliseconds{50});
+  mon.get();
+  fwd.get();
+
+  std::size_t forwarded = 0;
+  for (auto& id : chats_ended) {
+    ASSERT_TRUE(outcome_of.contains(id)) << id;
+    EXPECT_TRUE(outcome_of[id] == "forwarded" || outcome_of[id] == "below-threshold") << id << ": " << outcome_of[id];
+    forwarded += outcome_of[id] == "forwarded";
+  }
+  EXPECT_EQ(crm.received().size(), forwarded) << "one CRM post per forwarded conversation";
+  std::size_t audit_lines = 0;
+  std::ifstream in(fs.audit.path);
+  for (std::string line; std::getline(in, line);) ++audit_lines;
+  EXPECT_EQ(audit_lines, chats_ended.size());
+}
+
+}  // namespace
+}  // namespace grm
