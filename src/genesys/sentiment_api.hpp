@@ -2,7 +2,7 @@
 // The Genesys calls the sentiment forwarder makes: the seed's analytics sentiment query (every
 // page), Speech & Text Analytics (conversation score + the customer's phrase sentiment from the
 // transcript), the conversation's participants, and the attribute writes (the real PATCH on a
-// participant, the seed's PUT on the conversation). The document readers are pure and fuzzed.
+// participant, the seed's PUT on the conversation). The documents they read: sentiment_documents.hpp.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -13,32 +13,9 @@
 #include <vector>
 
 #include "genesys/api.hpp"
+#include "genesys/sentiment_documents.hpp"
 
 namespace grm::genesys {
-
-// --- documents --------------------------------------------------------------------------------
-
-struct analytics_metrics {
-  double overall = 0, positive = 0, neutral = 0, negative = 0;
-};
-struct analytics_page {
-  std::optional<analytics_metrics> metrics;  // of the first entity with sentiment metrics
-  std::string next_page_token;
-};
-analytics_page parse_analytics_page(std::string_view body);  // throws relay_error(invalid_payload)
-
-struct customer_participant {
-  std::string participant_id;
-  std::string communication_id;  // the customer's chat/message session (for the transcript)
-  std::string media;             // chat | message | ...
-};
-// The customer participant of GET /api/v2/conversations/{id}, if any.
-std::optional<customer_participant> parse_customer(std::string_view conversation_body);
-
-// sentimentScore of GET /api/v2/speechandtextanalytics/conversations/{id}.
-double parse_sta_score(std::string_view body);
-// Per-phrase sentiment of the customer's (participantPurpose "external") phrases, in order.
-std::vector<double> parse_customer_phrase_sentiment(std::string_view transcript_body);
 
 // --- calls ------------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-// The pure half of sentiment_api.hpp (no Asio): built by the fuzz preset.
+// The pure half of the sentiment calls (no Asio): built by the fuzz preset too.
 #include <boost/json.hpp>
 
+#include <map>
+
 #include "core/error.hpp"
-#include "genesys/sentiment_api.hpp"
+#include "genesys/sentiment_documents.hpp"
 
 namespace grm::genesys {
 

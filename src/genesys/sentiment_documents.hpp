@@ -1,0 +1,36 @@
+#pragma once
+// What the sentiment calls read, as pure functions of the response body (no Asio): the analytics
+// query page, the conversation's customer participant, the Speech & Text Analytics score and the
+// transcript's per-phrase sentiment. Fuzzed (fuzz/sentiment_fuzz.cpp).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace grm::genesys {
+
+// --- documents --------------------------------------------------------------------------------
+
+struct analytics_metrics {
+  double overall = 0, positive = 0, neutral = 0, negative = 0;
+};
+struct analytics_page {
+  std::optional<analytics_metrics> metrics;  // of the first entity with sentiment metrics
+  std::string next_page_token;
+};
+analytics_page parse_analytics_page(std::string_view body);  // throws relay_error(invalid_payload)
+
+struct customer_participant {
+  std::string participant_id;
+  std::string communication_id;  // the customer's chat/message session (for the transcript)
+  std::string media;             // chat | message | ...
+};
+// The customer participant of GET /api/v2/conversations/{id}, if any.
+std::optional<customer_participant> parse_customer(std::string_view conversation_body);
+
+// sentimentScore of GET /api/v2/speechandtextanalytics/conversations/{id}.
+double parse_sta_score(std::string_view body);
+// Per-phrase sentiment of the customer's (participantPurpose "external") phrases, in order.
+std::vector<double> parse_customer_phrase_sentiment(std::string_view transcript_body);
+
+}  // namespace grm::genesys
