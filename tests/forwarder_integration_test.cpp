@@ -280,6 +280,22 @@ TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
   EXPECT_TRUE(rec->participant_attributes.empty());
 }
 
+TEST_F(Forwarder, TheSeedsOwnFlowAnalyticsThenPutWorksWithoutTheParticipantRead) {
+  genesys.add_sentiment(chat(12));
+  make_forwarder(with([](auto& o) {
+    o.source = sentiment::source_kind::analytics;
+    o.participant_attributes = false, o.conversation_attributes = true;
+  }));
+  auto r = forward(conversation(12));
+  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  EXPECT_EQ(r.marker, "written");
+  EXPECT_EQ(genesys.sentiment_of(conversation(12))->conversation_attributes.at("forwardingStatus"), "forwarded");
+  // An id the org does not know: the query finds no sentiment, so nothing is written or sent.
+  r = forward("00000000-0000-4000-8000-00000000dead");
+  EXPECT_EQ(r.outcome, "not-analysed");
+  EXPECT_EQ(r.marker, "skipped");
+}
+
 TEST_F(Forwarder, AFailingWebhookDoesNotBlockEventBridge) {
   genesys.add_sentiment(chat(10));
   crm.fail_next(100, 400);

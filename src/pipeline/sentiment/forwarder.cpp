@@ -155,8 +155,13 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
   try {
     // --- fetch --------------------------------------------------------------------------------
     auto t = steady_clock::now();
-    auto customer = co_await genesys::read_customer(parts_.api, id);
-    if (!customer) co_return done("not-found", "conversation " + id + " not found");
+    // The customer participant: for the transcript and for the PATCH. The seed's flow (analytics
+    // + PUT on the conversation) needs neither and makes no extra call.
+    std::optional<genesys::customer_participant> customer;
+    if (s.source == source_kind::speech_analytics || s.participant_attributes) {
+      customer = co_await genesys::read_customer(parts_.api, id);
+      if (!customer) co_return done("not-found", "conversation " + id + " not found");
+    }
     std::optional<snapshot> snap;
     auto give_up_at = steady_clock::now() + s.not_analysed_horizon;
     std::mt19937_64 rng{std::random_device{}()};
