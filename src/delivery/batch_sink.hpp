@@ -61,7 +61,7 @@ struct outcome {
 };
 
 struct delivery_options {
-  std::chrono::milliseconds linger{20};  // a non-full batch waits at most this long
+  std::chrono::milliseconds linger{20};  // while requests are in flight, a non-full batch waits at most this long
   std::size_t max_in_flight = 4;         // concurrent requests
   std::size_t max_queued = 10'000;       // submit() waits when this many are waiting to be sent
   int max_attempts = 3;                  // per entry, counting the first (AWS standard mode)

@@ -1,7 +1,8 @@
 #pragma once
 // The delivery layer every batch sink shares: entries are queued, grouped into requests that
-// respect the sink's count and size limits (a batch closes when full or when its oldest entry
-// has lingered `linger`), sent by at most `max_in_flight` workers, and retried with the shared
+// respect the sink's count and size limits, sent by at most `max_in_flight` workers. A batch
+// closes when full, when its oldest entry has lingered `linger`, or at once when no request is
+// in flight (like Nagle: an idle sink adds no delay, a busy one batches while it waits), and retried with the shared
 // full-jitter backoff. Only the entries the service failed with a retryable code are resent. Each
 // submit() completes with that entry's final outcome: delivered with the service's id, or
 // rejected with the code and message that decided it (the dead-letter reason).
@@ -163,7 +164,7 @@ class batcher {
         if (!queue.empty()) {
           auto deadline = queue.front()->enqueued + opt.linger;
           bool full = batch_full();
-          if (full || draining > 0 || stopping || clock::now() >= deadline) {
+          if (full || draining > 0 || stopping || in_flight == 0 || clock::now() >= deadline) {
             ++(full ? stats.full_batches : stats.linger_batches);
             auto batch = take_batch();
             ++in_flight;

@@ -227,6 +227,41 @@ TEST(Batcher, ALoneEntryLeavesAfterTheLingerWithoutADrain) {
   EXPECT_EQ(sink.requests.size(), 1u);
 }
 
+TEST(Batcher, AnIdleSinkSendsAtOnceWithoutWaitingForTheLinger) {
+  scripted_sink sink;
+  auto opt = fast();
+  opt.linger = std::chrono::hours{1};  // waiting for it would time the test out
+  auto out = run(sink, opt, named(1), /*drain=*/false);
+  EXPECT_TRUE(out["e0"].delivered);
+  EXPECT_EQ(sink.requests.size(), 1u);
+}
+
+TEST(Batcher, ABusySinkBatchesWhatArrivesWhileARequestIsOut) {
+  scripted_sink sink;
+  sink.delay = 1s;  // holds the first request out while the others arrive
+  auto opt = fast();
+  opt.linger = std::chrono::hours{1};
+  opt.max_in_flight = 2;
+  asio::io_context ioc;
+  batcher<item> b(sink, opt);
+  std::map<std::string, outcome> out;
+  auto submit = [&](item it) {
+    asio::co_spawn(ioc, [&, it]() -> asio::awaitable<void> { out[it.name] = co_await b.submit(it); }, asio::detached);
+  };
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    submit({"first", 1});
+    while (sink.requests.empty()) co_await net::sleep_for(0ms);
+    for (auto& it : named(4)) submit(it);
+    while (out.size() < 5) co_await net::sleep_for(1ms);
+    co_await b.close();
+  }, asio::detached);
+  ioc.run();
+  ASSERT_EQ(sink.requests.size(), 2u);
+  EXPECT_EQ(sink.requests[0], (std::vector<std::string>{"first"}));
+  EXPECT_EQ(sink.requests[1], (std::vector<std::string>{"e0", "e1", "e2", "e3"}));
+  for (auto& [n, o] : out) EXPECT_TRUE(o.delivered) << n;
+}
+
 TEST(Batcher, SubmitWaitsForRoomWhenTheQueueIsFull) {
   scripted_sink sink;
   sink.limit = {1, 0};
