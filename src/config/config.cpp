@@ -142,7 +142,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
 
   auto& eb = section("eventbridge");
   reject_unknown(eb, {"enabled", "region", "endpoint", "profile", "event_bus", "source", "detail_type",
-                      "alert_detail_type", "ca_file", "tls_verify", "max_attempts", "request_limit"},
+                      "alert_detail_type", "ca_file", "tls_verify", "max_attempts", "request_limit", "batch_size"},
                  "eventbridge", source);
   if (get<bool>(eb, "enabled", "eventbridge", source).value_or(true)) {
     sentiment::eventbridge_target target;
@@ -151,6 +151,9 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     target.profile = get<std::string>(eb, "profile", "eventbridge", source).value_or("");
     if (auto n = get<std::int64_t>(eb, "max_attempts", "eventbridge", source))
       target.settings.delivery.max_attempts = static_cast<int>(positive(n, 3, "max_attempts", eb, source));
+    target.settings.max_entries = static_cast<std::size_t>(positive(get<std::int64_t>(eb, "batch_size", "eventbridge", source), 10, "batch_size", eb, source));
+    if (target.settings.max_entries > 10)
+      fail(where(*eb.get("batch_size"), source) + ": eventbridge.batch_size may be at most 10 (PutEvents takes 1 to 10 entries)");
     auto limit = get<std::string>(eb, "request_limit", "eventbridge", source).value_or("256KB");
     if (limit == "1MiB") target.settings.max_request_bytes = sinks::eventbridge::limit_1mb;
     else if (limit != "256KB") fail(where(*eb.get("request_limit"), source) + ": eventbridge.request_limit: '" + limit + "' is not one of 256KB, 1MiB");

@@ -116,7 +116,7 @@ TEST_F(Config, ForwarderSectionsAreRead) {
   auto c = parse(std::string(kSim) +
                      "[forwarder]\nenabled=true\nsource=\"analytics\"\nmin_confidence=0.6\nescalation_threshold=0.85\n"
                      "marker=[\"participant\",\"conversation\"]\nperiodic_s=60\nmedia_types=[\"Chat\"]\nstate_path=\"s.db\"\n"
-                     "[eventbridge]\nregion=\"eu-west-1\"\nevent_bus=\"sentiment\"\ndetail_type=\"X\"\nrequest_limit=\"1MiB\"\n"
+                     "[eventbridge]\nregion=\"eu-west-1\"\nevent_bus=\"sentiment\"\ndetail_type=\"X\"\nrequest_limit=\"1MiB\"\nbatch_size=1\n"
                      "[crm]\nurl=\"https://crm.example.com/hook\"\ntimeout_ms=2500\n"
                      "[alerts]\nsinks=[\"webhook\"]\nwebhook_url=\"https://alerts.example.com/a\"\n"
                      "[audit]\npath=\"a.jsonl\"\nkeep=2\n[metrics]\nlisten=\"127.0.0.1:0\"\n",
@@ -133,6 +133,7 @@ TEST_F(Config, ForwarderSectionsAreRead) {
   ASSERT_TRUE(c.forwarding.eventbridge);
   EXPECT_EQ(c.forwarding.eventbridge->settings.region, "eu-west-1");
   EXPECT_EQ(c.forwarding.eventbridge->settings.max_request_bytes, sinks::eventbridge::limit_1mb);
+  EXPECT_EQ(c.forwarding.eventbridge->settings.max_entries, 1u);
   EXPECT_EQ(f.event_bus, "sentiment");
   EXPECT_EQ(f.detail_type, "X");
   ASSERT_TRUE(c.forwarding.crm);
@@ -169,6 +170,7 @@ TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
   EXPECT_EQ(err("[forwarder]\nmax_in_flight=0\n"), "relay.toml:6: 'max_in_flight' must be at least 1");
   EXPECT_EQ(err("[forwarder]\nbogus=1\n"), "relay.toml:6: unknown key 'forwarder.bogus'");
   EXPECT_EQ(err("[eventbridge]\nrequest_limit=\"2MB\"\n"), "relay.toml:6: eventbridge.request_limit: '2MB' is not one of 256KB, 1MiB");
+  EXPECT_EQ(err("[eventbridge]\nbatch_size=11\n"), "relay.toml:6: eventbridge.batch_size may be at most 10 (PutEvents takes 1 to 10 entries)");
   EXPECT_EQ(err("[eventbridge]\nendpoint=\"https://events.us-east-1.amazonaws.com\"\ntls_verify=false\n"),
             "eventbridge.tls_verify = false is only allowed for a local endpoint (loopback URL), not https://events.us-east-1.amazonaws.com");
   EXPECT_EQ(err("[crm]\nurl=\"http://crm.example.com/hook\"\n"),

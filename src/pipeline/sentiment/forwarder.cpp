@@ -164,7 +164,6 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     }
     std::optional<snapshot> snap;
     auto give_up_at = steady_clock::now() + s.not_analysed_horizon;
-    std::mt19937_64 rng{std::random_device{}()};
     for (int attempt = 1;; ++attempt) {
       if (s.source == source_kind::analytics) {
         auto a = co_await genesys::query_analytics_sentiment(parts_.api, id);
@@ -174,6 +173,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
         if (st.analysed) snap = from_speech_analytics(id, st.score, st.customer_phrases, s.neutral_band);
       }
       if (snap || steady_clock::now() >= give_up_at) break;
+      thread_local std::mt19937_64 rng{std::random_device{}()};  // seeded once: random_device is a syscall
       net::retry_policy p{.max_attempts = 0, .base = s.not_analysed_backoff, .cap = s.not_analysed_backoff * 8};
       auto left = duration_cast<milliseconds>(give_up_at - steady_clock::now());
       co_await net::sleep_for(std::max(milliseconds{1}, std::min(net::backoff_delay(p, attempt, rng), left)));

@@ -19,6 +19,7 @@ struct eventbridge_settings {
   std::string region;
   std::string endpoint;  // empty: https://events.{region}.amazonaws.com
   std::size_t max_request_bytes = limit_256kb;
+  std::size_t max_entries = 10;  // per PutEvents request: 1..10 (the API's maximum)
   std::chrono::milliseconds request_timeout{10'000};
   delivery::delivery_options delivery;
 };

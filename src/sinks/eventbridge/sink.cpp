@@ -46,7 +46,7 @@ class put_events_sink final : public delivery::batch_sink<put_entry> {
     signing_.service = "events";
   }
 
-  delivery::batch_limits limits() const override { return {10, settings_.max_request_bytes}; }
+  delivery::batch_limits limits() const override { return {settings_.max_entries, settings_.max_request_bytes}; }
   std::size_t entry_size(const put_entry& e) const override { return eventbridge::entry_size(e); }
 
   asio::awaitable<delivery::send_result> send(const std::vector<const put_entry*>& batch) override {

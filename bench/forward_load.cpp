@@ -1,0 +1,206 @@
+// End-to-end sentiment forwarding throughput: K conversations through the forwarding service
+// (Genesys reads and attribute write, schema validation, EventBridge PutEvents with SigV4, the
+// CRM webhook, the audit log, and optionally the SQLite state), C of them in flight.
+//   - default: against the simulated org, the AWS emulator and a webhook receiver in this
+//     process, over verified TLS, with the real API flow (Speech & Text Analytics + transcript,
+//     PATCH on the customer participant);
+//   - --genesys/--eventbridge/--crm: against external endpoints, e.g. the Node peer's nginx mock
+//     (http://127.0.0.1:18080), with the seed's flow (analytics query, PUT on the conversation),
+//     the same work `node forward_bench.js` does.
+// Prints conversations/s, latency percentiles per conversation and peak RSS; --json one object.
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "bench/workload.hpp"
+#include "genesys/api.hpp"
+#include "genesys/oauth.hpp"
+#include "pipeline/sentiment/forwarding_service.hpp"
+#include "sim/aws_emulator.hpp"
+#include "sim/genesys_sim.hpp"
+#include "sim/sentiment_data.hpp"
+#include "sim/webhook_receiver.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono;
+namespace sentiment = grm::sentiment;
+
+namespace {
+
+// Lower-case UUIDs from sha256("<seed>:<i>"), as the Node bench makes them.
+std::vector<std::string> conversation_ids(std::size_t n, const std::string& seed) {
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto text = seed + ":" + std::to_string(i);
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
+    std::string h;
+    for (auto c : d) h += fmt::format("{:02x}", c);
+    ids.push_back(h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) + "-" + h.substr(20, 12));
+  }
+  return ids;
+}
+
+struct run_result {
+  std::size_t ok = 0, failed = 0;
+  std::vector<double> latency_ms;
+  std::string first_failure;
+};
+
+run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& service, const std::vector<std::string>& ids,
+                       std::size_t concurrency, bool measure) {
+  run_result r;
+  std::size_t next = 0;
+  auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    auto worker = [&]() -> asio::awaitable<void> {
+      while (next < ids.size()) {
+        auto& id = ids[next++];
+        auto t0 = steady_clock::now();
+        auto report = co_await service.forward(id, "bench");
+        if (report.outcome == "forwarded") {
+          ++r.ok;
+          if (measure) r.latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
+        } else {
+          if (r.first_failure.empty()) r.first_failure = report.outcome + ": " + report.reason;
+          ++r.failed;
+        }
+      }
+    };
+    std::vector<std::future<void>> workers;
+    for (std::size_t w = 0; w < std::min(concurrency, ids.size()); ++w)
+      workers.push_back(asio::co_spawn(ioc, worker(), asio::use_future));
+    for (auto& f : workers)
+      while (f.wait_for(seconds{0}) != std::future_status::ready) co_await grm::net::sleep_for(milliseconds{1});
+  }, asio::use_future);
+  while (done.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+  done.get();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sentiment forwarding load: conversations/s end to end"};
+  std::size_t conversations = 2000, concurrency = 1, warmup = 50;
+  std::string genesys_url, eventbridge_url, crm_url, state, log_path = "/dev/null";
+  bool json = false;
+  app.add_option("--conversations,-k", conversations, "conversations to forward")->capture_default_str();
+  app.add_option("--concurrency,-c", concurrency, "conversations in flight")->capture_default_str();
+  app.add_option("--warmup", warmup, "conversations before measuring (token, pools, schema)")->capture_default_str();
+  app.add_option("--genesys", genesys_url, "external Genesys API base (e.g. the nginx mock): the seed's flow");
+  app.add_option("--eventbridge", eventbridge_url, "external EventBridge endpoint");
+  app.add_option("--crm", crm_url, "external CRM webhook URL");
+  app.add_option("--state", state, "SQLite state file (the continuous mode's idempotency); default: none");
+  app.add_option("--log", log_path, "where the [FORWARD]/[ALERT ROUTING] lines go")->capture_default_str();
+  app.add_flag("--json", json, "one JSON object");
+  CLI11_PARSE(app, argc, argv);
+  bool external = !genesys_url.empty();
+  if (external && (eventbridge_url.empty() || crm_url.empty())) {
+    std::cerr << "forward_load: --genesys needs --eventbridge and --crm too\n";
+    return 2;
+  }
+
+  auto warm_ids = conversation_ids(warmup, "warmup");
+  auto ids = conversation_ids(conversations, "bench");
+  std::unique_ptr<grm::sim::genesys_simulator> genesys;
+  std::unique_ptr<grm::sim::aws_emulator> aws;
+  std::unique_ptr<grm::sim::webhook_receiver> crm;
+  grm::net::http_client_options ho;
+  ho.max_idle_per_host = concurrency + 4;
+  sentiment::forwarding_settings fs;
+  fs.egress.max_idle_per_host = concurrency + 4;
+  sentiment::eventbridge_target eb;
+  eb.settings.region = "us-east-1";
+  eb.keys = grm::aws::credentials{"AKIDEXAMPLE", grm::secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "bench"};
+  eb.settings.delivery.max_in_flight = 8;
+  eb.settings.delivery.max_queued = concurrency * 2 + 16;
+  grm::sinks::webhook::webhook_settings hook;
+  hook.delivery.max_in_flight = concurrency + 1;
+  if (external) {
+    eb.settings.endpoint = eventbridge_url;
+    hook.url = crm_url;
+    // The seed's flow, as the Node peer runs it: analytics query, PUT attributes, alert as a log line.
+    fs.forwarder.source = sentiment::source_kind::analytics;
+    fs.forwarder.participant_attributes = false;
+    fs.forwarder.conversation_attributes = true;
+    fs.forwarder.escalation_threshold = 0.85;  // the seed's example config
+    eb.settings.max_entries = 1;  // one PutEvents per conversation, as the seed sends (the mock answers one entry)
+  } else {
+    grm::sim::sim_options so;
+    so.max_conversations = 1;
+    genesys = std::make_unique<grm::sim::genesys_simulator>(so);
+    genesys->pause_generator(true);
+    for (auto* list : {&warm_ids, &ids})
+      for (auto& id : *list) {
+        grm::sim::sentiment_record r;
+        r.id = id;
+        genesys->add_sentiment(r);
+      }
+    grm::sim::aws_emulator_options ao;
+    ao.keep_events = false;
+    aws = std::make_unique<grm::sim::aws_emulator>(ao);
+    crm = std::make_unique<grm::sim::webhook_receiver>();
+    genesys_url = genesys->https_url();
+    eb.settings.endpoint = aws->https_url();
+    hook.url = crm->https_url() + "/crm";
+    ho.tls.ca_pem = genesys->certificate_pem();
+    fs.egress.tls.ca_pem = aws->certificate_pem() + crm->certificate_pem();
+  }
+  fs.eventbridge = eb;
+  fs.crm = hook;
+  fs.forwarder.alert_eventbridge = false;
+  auto dir = std::filesystem::temp_directory_path() / ("grm-forward-load-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  fs.audit.path = (dir / "audit.jsonl").string();
+  fs.state_path = state;
+
+  asio::io_context ioc(1);
+  grm::net::http_client http(ioc.get_executor(), ho);
+  grm::net::retry_policy policy{.max_attempts = 4, .base = milliseconds{100}};
+  grm::genesys::token_provider tokens(http, genesys_url, {"sim-client", grm::secret("sim-secret")}, policy);
+  grm::genesys::api_client api(http, tokens, genesys_url, policy);
+  std::ofstream log_out(log_path, std::ios::app);
+  sentiment::forwarding_service service(ioc.get_executor(), api, fs, [&](grm::severity, std::string_view m) {
+    log_out << m << '\n';
+  });
+
+  auto warm = forward_all(ioc, service, warm_ids, concurrency, false);
+  if (warmup > 0 && warm.ok == 0) {
+    std::cerr << "forward_load: every warm-up conversation failed: " << warm.first_failure << "\n";
+    return 1;
+  }
+  auto t0 = steady_clock::now();
+  auto r = forward_all(ioc, service, ids, concurrency, true);
+  double seconds_taken = duration<double>(steady_clock::now() - t0).count();
+  auto closed = asio::co_spawn(ioc, service.close(), asio::use_future);
+  while (closed.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+  std::filesystem::remove_all(dir);
+
+  double rate = static_cast<double>(r.ok) / seconds_taken;
+  auto p50 = grm::bench::percentile(r.latency_ms, 0.50);
+  auto p99 = grm::bench::percentile(r.latency_ms, 0.99);
+  auto max = grm::bench::percentile(r.latency_ms, 1.0);
+  auto rss_mb = static_cast<double>(grm::bench::peak_rss_bytes()) / (1 << 20);
+  const char* target = external ? "external (seed flow)" : "simulator (real API flow, TLS)";
+  if (json) {
+    std::cout << fmt::format(
+        R"({{"bench":"forward","target":"{}","conversations":{},"concurrency":{},"ok":{},"failed":{},"seconds":{:.3f},"conversations_per_s":{:.1f},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"state":{},"peak_rss_mb":{:.1f}}})",
+        target, conversations, concurrency, r.ok, r.failed, seconds_taken, rate, p50, p99, max, state.empty() ? "false" : "true",
+        rss_mb) << "\n";
+  } else {
+    std::cout << fmt::format("forward [{}]: {} ok / {} failed, concurrency {}, {:.3f}s, {:.1f} conversations/s, "
+                             "p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms, peak RSS {:.1f} MB{}\n",
+                             target, r.ok, r.failed, concurrency, seconds_taken, rate, p50, p99, max, rss_mb,
+                             state.empty() ? "" : ", with SQLite state");
+    if (r.failed) std::cout << "first failure: " << r.first_failure << "\n";
+  }
+  return r.failed ? 1 : 0;
+}
