@@ -361,6 +361,39 @@ TEST_F(Forwarder, GenesysErrorsAreFailuresWithTheirMessageAndTheProcessGoesOn) {
   EXPECT_EQ(forward(conversation(15)).outcome, "forwarded");  // 429 + Retry-After honoured
 }
 
+TEST_F(Forwarder, A401RefreshesTheTokenOnceAndWrongCredentialsFailWithoutTheSecret) {
+  genesys.add_sentiment(chat(16));
+  genesys.revoke_tokens();  // the cached token now answers 401
+  auto r = forward(conversation(16));
+  EXPECT_EQ(r.outcome, "forwarded") << r.reason;
+
+  tokens = std::make_unique<genesys::token_provider>(*http, genesys.https_url(),
+                                                     genesys::client_credentials{"sim-client", secret("not-the-secret")},
+                                                     net::retry_policy{.max_attempts = 2, .base = milliseconds{5}});
+  api = std::make_unique<genesys::api_client>(*http, *tokens, genesys.https_url(),
+                                              net::retry_policy{.max_attempts = 2, .base = milliseconds{5}});
+  make_forwarder({});
+  genesys.add_sentiment(chat(17));
+  r = forward(conversation(17));
+  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_NE(r.reason.find("sim-client"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reason.find("not-the-secret"), std::string::npos) << r.reason;
+  auto lines = audit_lines();
+  EXPECT_EQ(lines.back().at("outcome").as_string(), "failed");
+}
+
+TEST_F(Forwarder, GatewayTimeoutsBeyondTheRetryBudgetFailThatConversationOnly) {
+  genesys.add_sentiment(chat(18));
+  genesys.add_sentiment(chat(19));
+  genesys.fail_next(20, 504);
+  auto r = forward(conversation(18));
+  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_NE(r.reason.find("HTTP 504"), std::string::npos) << r.reason;
+  genesys.fail_next(0, 504);
+  EXPECT_EQ(forward(conversation(19)).outcome, "forwarded");
+  EXPECT_EQ(forward(conversation(18)).outcome, "forwarded") << "a failed trigger is not recorded as done";
+}
+
 TEST_F(Forwarder, AuditLogRotatesBySize) {
   audit = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/small.jsonl", 600, 2});
   make_forwarder({});
