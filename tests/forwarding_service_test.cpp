@@ -164,6 +164,22 @@ TEST_F(ForwardingService, ChatEndTriggersOneForwardEvenWhenTheEndIsSeenTwice) {
   EXPECT_EQ(service->stats().triggered, 1u);
 }
 
+TEST_F(ForwardingService, FinishedKeysPastTheRetentionArePrunedAtStart) {
+  add_chat(9);
+  start(settings());
+  service->on_event(event(lifecycle::end, conversation(9)));
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); }));
+  close();
+  auto s = settings();
+  s.triggers.state_retention = std::chrono::hours{0};  // everything finished is past it
+  start(s);
+  ASSERT_TRUE(run_until([&] {
+    return std::any_of(logs.begin(), logs.end(), [](auto& l) { return l.starts_with("state: pruned 2 finished key(s)");  // the trigger and the alert });
+  })) << ::testing::PrintToString(logs);
+  service->on_event(event(lifecycle::end, conversation(9)));
+  EXPECT_EQ(service->stats().triggered, 1u) << "the pruned key no longer suppresses a replay";
+}
+
 TEST_F(ForwardingService, OtherMediaAndOtherLifecycleKindsDoNotTrigger) {
   add_chat(2);
   start(settings());

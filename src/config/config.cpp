@@ -108,7 +108,8 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   auto& s = section("forwarder");
   reject_unknown(s, {"enabled", "source", "min_confidence", "escalation_threshold", "neutral_band", "marker",
                      "conflict_retries", "not_analysed_horizon_s", "not_analysed_backoff_ms", "media_types",
-                     "periodic_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path"},
+                     "periodic_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path",
+                     "state_retention_h"},
                  "forwarder", source);
   cfg.forward_continuously = get<bool>(s, "enabled", "forwarder", source).value_or(false);
   auto src = get<std::string>(s, "source", "forwarder", source).value_or("speech-analytics");
@@ -139,6 +140,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   t.attempts = static_cast<int>(positive(get<std::int64_t>(s, "attempts", "forwarder", source), 3, "attempts", s, source));
   t.retry_after = std::chrono::seconds{positive(get<std::int64_t>(s, "retry_after_s", "forwarder", source), 30, "retry_after_s", s, source)};
   fw.state_path = get<std::string>(s, "state_path", "forwarder", source).value_or("genesys-relay-state.db");
+  t.state_retention = std::chrono::hours{positive(get<std::int64_t>(s, "state_retention_h", "forwarder", source), 24 * 7, "state_retention_h", s, source)};
 
   auto& eb = section("eventbridge");
   reject_unknown(eb, {"enabled", "region", "endpoint", "profile", "event_bus", "source", "detail_type",

@@ -87,6 +87,14 @@ std::vector<std::string> idempotency_store::pending() {
   return keys;
 }
 
+std::size_t idempotency_store::prune_finished_before(std::int64_t cutoff_ms) {
+  statement del(db_, "DELETE FROM forwarded WHERE done = 1 AND updated_ms < ?", path_);
+  sqlite3_bind_int64(del.s, 1, cutoff_ms);
+  if (sqlite3_step(del.s) != SQLITE_DONE)
+    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
 void idempotency_store::forget(const std::string& key) {
   statement del(db_, "DELETE FROM forwarded WHERE key = ?", path_);
   del.bind(1, key);

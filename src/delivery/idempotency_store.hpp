@@ -4,6 +4,7 @@
 // mid-way resumes with the same id, so downstream de-duplication by forwardingId holds) and
 // finished with its outcome; outcomes worth trying again later are forgotten instead.
 // Behind this small interface a JetStream KV bucket can later replace SQLite.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ class idempotency_store final {
   // Keys begun but neither finished nor forgotten (queued or running when the process stopped),
   // oldest first.
   std::vector<std::string> pending();
+  // Deletes finished keys last written before `cutoff` (ms since the epoch); returns how many.
+  // A replay older than the retention forwards again: the retention bounds the database.
+  std::size_t prune_finished_before(std::int64_t cutoff_ms);
 
  private:
   void exec(const char* sql);

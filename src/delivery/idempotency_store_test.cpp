@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -48,6 +49,19 @@ TEST(IdempotencyStore, PendingListsBegunKeysNotFinishedOrForgottenAcrossAReopen)
   idempotency_store s(path);
   EXPECT_EQ(s.pending(), (std::vector<std::string>{"a:conversation-end", "d:periodic-7"}));
   EXPECT_FALSE(s.find("c:conversation-end").has_value());
+}
+
+TEST(IdempotencyStore, PruningDropsOnlyFinishedKeysOlderThanTheCutoff) {
+  idempotency_store s(":memory:");
+  s.begin("old:conversation-end", "1");
+  s.finish("old:conversation-end", "forwarded");
+  s.begin("pending:conversation-end", "2");
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_EQ(s.prune_finished_before(now_ms - 60'000), 0u) << "written just now: kept";
+  EXPECT_EQ(s.prune_finished_before(now_ms + 60'000), 1u);
+  EXPECT_FALSE(s.find("old:conversation-end").has_value());
+  EXPECT_EQ(s.pending(), (std::vector<std::string>{"pending:conversation-end"})) << "pending keys are never pruned";
 }
 
 TEST(IdempotencyStore, AnUnopenablePathIsAConfigErrorNamingIt) {

@@ -29,6 +29,7 @@ using asio::use_awaitable;
 namespace {
 
 constexpr auto kTick = seconds{1};  // how often due retries and periodic triggers are looked at
+constexpr auto kPruneEvery = hours{1};
 
 struct job {
   std::string conversation_id;
@@ -165,10 +166,21 @@ struct forwarding_service::impl {
   }
 
   // Every tick: move due retries to the queue; every `periodic`, trigger active conversations.
+  void prune_state() {
+    auto cutoff = duration_cast<milliseconds>((system_clock::now() - settings.triggers.state_retention).time_since_epoch());
+    auto n = state->prune_finished_before(cutoff.count());
+    if (n && log) log(severity::info, fmt::format("state: pruned {} finished key(s) older than {} h", n, settings.triggers.state_retention.count()));
+  }
+
   asio::awaitable<void> ticker() {
     std::int64_t last_period = -1;
+    auto next_prune = steady_clock::now();
     while (!stopping) {
       auto now = steady_clock::now();
+      if (now >= next_prune) {
+        prune_state();
+        next_prune = now + kPruneEvery;
+      }
       for (auto it = retries.begin(); it != retries.end();) {
         if (it->not_before <= now) {
           queue.push_back(std::move(*it));

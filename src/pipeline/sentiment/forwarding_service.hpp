@@ -50,6 +50,7 @@ struct trigger_settings {
   std::size_t max_pending = 10'000;
   int attempts = 3;
   std::chrono::milliseconds retry_after{30'000};
+  std::chrono::hours state_retention{24 * 7};  // finished keys older than this are pruned (hourly)
 };
 
 // Extra trust anchors for the sinks, read when the service starts: the setting that named the
