@@ -173,8 +173,9 @@ TEST_F(ForwardingService, FinishedKeysPastTheRetentionArePrunedAtStart) {
   auto s = settings();
   s.triggers.state_retention = std::chrono::hours{0};  // everything finished is past it
   start(s);
+  // Two keys: the trigger and the conversation's alert.
   ASSERT_TRUE(run_until([&] {
-    return std::any_of(logs.begin(), logs.end(), [](auto& l) { return l.starts_with("state: pruned 2 finished key(s)");  // the trigger and the alert });
+    return std::any_of(logs.begin(), logs.end(), [](auto& l) { return l.starts_with("state: pruned 2 finished key(s)"); });
   })) << ::testing::PrintToString(logs);
   service->on_event(event(lifecycle::end, conversation(9)));
   EXPECT_EQ(service->stats().triggered, 1u) << "the pruned key no longer suppresses a replay";
