@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -207,6 +208,8 @@ int run_demo(const demo_args& args) {
             << fmt::format("{:<40}{:>10}\n", "escalation alerts (webhook)", alerts.received().size())
             << fmt::format("{:<40}{:>10}\n", "left pending for the next run", fs.pending)
             << "audit log: " << dir << "/audit.jsonl\n";
+  std::ifstream audit_in(dir + "/audit.jsonl");
+  if (std::string first; std::getline(audit_in, first)) std::cout << "first audit record: " << first << "\n";
   if (failed) {
     std::cout << "demo failed: " << failure << "\n";
     return 1;

@@ -115,6 +115,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       : opt(std::move(o)), loop(opt.bind, opt.port), ssl_ctx(asio::ssl::context::tls_server),
         tick_timer(loop.ioc), rng(std::random_device{}()) {
     cert = use_new_certificate(ssl_ctx, "genesys-relay simulator " + std::to_string(loop.port()));
+    generator_paused = opt.start_paused;
   }
 
   sim_options opt;

@@ -34,6 +34,7 @@ struct sim_options {
   std::chrono::microseconds start_interval{200'000};
   std::chrono::milliseconds stage_interval{400};
   std::size_t max_conversations = 0;
+  bool start_paused = false;  // the generator waits for pause_generator(false)
   std::vector<std::string> queue_ids = {"6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22",
                                         "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"};
   std::vector<std::string> user_ids = {"u-agent-1", "u-agent-2"};

@@ -295,6 +295,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   so.start_interval = milliseconds{20};
   so.stage_interval = milliseconds{50};
   so.max_conversations = 12;
+  so.start_paused = true;  // conversations start once the monitor is subscribed
   sim::genesys_simulator genesys(so);
   sim::aws_emulator aws;
   sim::webhook_receiver crm;
@@ -313,7 +314,8 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   router.on<conversation_end>([&](const conversation_end& e) {
     if (e.media_type == "chat" || e.media_type == "message") chats_ended.insert(e.conversation_id);
   });
-  sources::monitor_service monitor(ioc.get_executor(), m, router, [](severity, std::string_view) {},
+  std::vector<std::string> logs;
+  sources::monitor_service monitor(ioc.get_executor(), m, router, [&](severity, std::string_view l) { logs.emplace_back(l); },
                                    [](const pipeline::stream_error&) {});
 
   net::http_client http(ioc.get_executor(), m.http);
@@ -339,23 +341,27 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
 
   auto mon = asio::co_spawn(ioc, monitor.run(), asio::use_future);
   auto fwd = asio::co_spawn(ioc, forwarding.run(), asio::use_future);
-  auto deadline = steady_clock::now() + seconds{30};
+  auto deadline = steady_clock::now() + seconds{60};
+  while (monitor.stats().connects == 0 && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
+  genesys.pause_generator(false);
   auto all_done = [&] {
     return genesys.stats().conversations_started == so.max_conversations && !chats_ended.empty() &&
            outcome_of.size() == chats_ended.size() && forwarding.stats().in_flight == 0 && forwarding.stats().pending == 0;
   };
   while (!all_done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
-  ASSERT_TRUE(all_done()) << chats_ended.size() << " chats ended, " << outcome_of.size() << " forwarded";
+  bool done = all_done();
+  EXPECT_TRUE(done) << chats_ended.size() << " chats ended, " << outcome_of.size() << " forwarded, "
+                    << genesys.stats().conversations_started << " started; monitor: " << ::testing::PrintToString(logs);
+  // Stop and drain either way: the coroutines must finish before the objects they use go away.
   monitor.stop();
   forwarding.stop();
-  auto closed = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    co_await forwarding.close();
-  }, asio::use_future);
-  while (mon.wait_for(seconds{0}) != std::future_status::ready || fwd.wait_for(seconds{0}) != std::future_status::ready ||
-         closed.wait_for(seconds{0}) != std::future_status::ready)
+  while (mon.wait_for(seconds{0}) != std::future_status::ready || fwd.wait_for(seconds{0}) != std::future_status::ready)
     ioc.run_one_for(milliseconds{50});
+  auto closed = asio::co_spawn(ioc, forwarding.close(), asio::use_future);
+  while (closed.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
   mon.get();
   fwd.get();
+  if (!done) return;
 
   std::size_t forwarded = 0;
   for (auto& id : chats_ended) {
