@@ -101,14 +101,13 @@ int run_monitor(const monitor_args& args) {
   router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; });  // a live monitor: flush each line
   sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
   add_monitor_metrics(registry, service);
-  // Continuous forwarding: ConversationEnd of a chat/message conversation → the sentiment forwarder.
-  std::unique_ptr<genesys_clients> genesys;
+  // Continuous forwarding: ConversationEnd of a chat/message conversation → the sentiment forwarder,
+  // through the monitor's own API client (one token, one pool).
   std::unique_ptr<sentiment::forwarding_service> forwarding;
   std::unique_ptr<metrics::metrics_server> scrape;
   try {
     if (cfg.forward_continuously) {
-      genesys = std::make_unique<genesys_clients>(ioc.get_executor(), cfg.monitor);
-      forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys->api, cfg.forwarding,
+      forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), service.api(), cfg.forwarding,
                                                                    log_line, &registry);
       router.on_any([f = forwarding.get()](const lifecycle_event& e) { f->on_event(e); });
     }

@@ -126,8 +126,7 @@ int run_demo(const demo_args& args) {
   });
   auto monitor_settings = demo_settings(simulator, o);
   sources::monitor_service service(ioc.get_executor(), monitor_settings, router, log_line, print_stream_error);
-  genesys_clients genesys(ioc.get_executor(), monitor_settings);
-  sentiment::forwarding_service forwarding(ioc.get_executor(), genesys.api, demo_forwarding(aws, crm, alerts, dir), log_line);
+  sentiment::forwarding_service forwarding(ioc.get_executor(), service.api(), demo_forwarding(aws, crm, alerts, dir), log_line);
   std::map<std::string, int> outcomes;
   forwarding.on_report([&](const sentiment::forward_report& r) { ++outcomes[r.outcome]; });
   router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });

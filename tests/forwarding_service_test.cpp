@@ -318,9 +318,6 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   sources::monitor_service monitor(ioc.get_executor(), m, router, [&](severity, std::string_view l) { logs.emplace_back(l); },
                                    [](const pipeline::stream_error&) {});
 
-  net::http_client http(ioc.get_executor(), m.http);
-  genesys::token_provider tokens(http, m.login_base, m.credentials, m.api_retry);
-  genesys::api_client api(http, tokens, m.api_base, m.api_retry);
   sentiment::forwarding_settings fs;
   sentiment::eventbridge_target eb;
   eb.settings.region = "us-east-1";
@@ -334,7 +331,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   fs.audit.path = dir + "/audit.jsonl";
   fs.state_path = dir + "/state.db";
   fs.forwarder.alert_log = false;
-  sentiment::forwarding_service forwarding(ioc.get_executor(), api, fs, [](severity, std::string_view) {});
+  sentiment::forwarding_service forwarding(ioc.get_executor(), monitor.api(), fs, [](severity, std::string_view) {});
   std::map<std::string, std::string> outcome_of;
   forwarding.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = r.outcome; });
   router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
@@ -374,6 +371,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   std::ifstream in(fs.audit.path);
   for (std::string line; std::getline(in, line);) ++audit_lines;
   EXPECT_EQ(audit_lines, chats_ended.size());
+  EXPECT_EQ(genesys.stats().tokens_issued, 1u) << "the forwarder shares the monitor's token";
 }
 
 }  // namespace

@@ -79,5 +79,6 @@ const source_stats& monitor_service::stats() const { return impl_->stats; }
 std::size_t monitor_service::tracked_conversations() const { return impl_->pipe.tracker().active_count(); }
 std::size_t monitor_service::conversations_seen() const { return impl_->pipe.tracker().seen_count(); }
 std::size_t monitor_service::token_refreshes() const { return impl_->tokens.refresh_count(); }
+genesys::api_client& monitor_service::api() { return impl_->api; }
 
 }  // namespace grm::sources

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "genesys/api.hpp"
 #include "genesys/oauth.hpp"
 #include "net/http.hpp"
 #include "pipeline/monitor_pipeline.hpp"
@@ -53,6 +54,9 @@ class monitor_service final {
   std::size_t tracked_conversations() const;
   std::size_t conversations_seen() const;
   std::size_t token_refreshes() const;
+  // The monitor's authenticated API client (one token, one connection pool), for other stages on
+  // the same executor, e.g. the sentiment forwarder. Valid as long as this service.
+  genesys::api_client& api();
 
  private:
   struct impl;
