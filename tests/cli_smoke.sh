@@ -112,6 +112,14 @@ echo "$out" | grep -q "^3f2504e0-4f89-41d3-9a0c-0305e82c3301  not-found .*— co
 out=$(relay forward -c "$tmp/relay.toml" --json ${sample}1 2>/dev/null)
 echo "$out" | grep -q '"outcome":"duplicate"' || fail "a second forward should be a duplicate: $out"
 grep -q "sim-secret\|wJalrXUtnFEMI" "$tmp/forward.err" "$tmp/audit.jsonl" && fail "a secret reached a log"
+set +e
+msg=$(env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=topsecret GENESYSCLOUD_REGION=mypurecloud.com \
+      "$bin" forward 3f2504e0-4f89-41d3-9a0c-0305e82c3301 2>&1); code=$?
+set -e
+[ $code -eq 2 ] || fail "forward without an AWS Region should exit 2, got $code: $msg"
+echo "$msg" | grep -q "^genesys-relay forward: no AWS region for EventBridge: .*eventbridge.enabled = false forwards to the CRM webhook only)$" \
+  || fail "no-region message: $msg"
+echo "$msg" | grep -q topsecret && fail "secret leaked: $msg"
 echo "cli_smoke: forward ok"
 
 (relay monitor -c "$tmp/relay.toml" >"$tmp/monitor.out" 2>"$tmp/monitor.err") &

@@ -98,7 +98,12 @@ struct forwarding_service::impl {
     ctx.env = env;
     ctx.files = aws::load_shared_files(env);
     ctx.profile = t.profile.empty() ? aws::profile_name(env) : t.profile;
-    sinks::eventbridge::resolve_with_aws_config(t.settings, env, ctx.files, ctx.profile);
+    try {
+      sinks::eventbridge::resolve_with_aws_config(t.settings, env, ctx.files, ctx.profile);
+    } catch (const relay_error& e) {
+      throw relay_error(e.kind(), std::string(e.what()) +
+                                      " (or eventbridge.region in the config file; eventbridge.enabled = false forwards to the CRM webhook only)");
+    }
     ctx.region = t.settings.region;
     ctx.http = &egress;
     creds = std::make_unique<aws::credentials_cache>(t.keys ? aws::static_provider(*t.keys) : aws::default_chain(ctx));
