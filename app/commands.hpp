@@ -7,9 +7,6 @@
 #include <vector>
 
 #include "core/events.hpp"
-#include "genesys/api.hpp"
-#include "genesys/oauth.hpp"
-#include "net/http.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "pipeline/monitor_pipeline.hpp"
 #include "sources/monitor_service.hpp"
@@ -29,13 +26,6 @@ void log_line(sources::severity s, std::string_view message);
 void print_stream_error(const pipeline::stream_error& e);
 std::string event_line(const lifecycle_event& e, bool json);
 
-// The Genesys API clients the forwarder uses (the monitor has its own inside monitor_service).
-struct genesys_clients {
-  genesys_clients(boost::asio::any_io_executor ex, const sources::monitor_settings& m);
-  net::http_client http;
-  genesys::token_provider tokens;
-  genesys::api_client api;
-};
 std::string report_line(const sentiment::forward_report& r, bool json);
 // The monitor's counters under the names in docs/metrics.md, read at scrape time.
 void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& service);

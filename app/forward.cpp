@@ -1,6 +1,5 @@
 // `genesys-relay forward <conversationId>...` (the seed's one-shot) and the pieces the monitor
-// and the demo share with it: Genesys API clients for the forwarder, report lines, the metrics
-// exporter with the monitor's counters.
+// and the demo share with it: report lines, the metrics exporter with the monitor's counters.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -11,16 +10,12 @@
 #include "commands.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "genesys/api.hpp"
 #include "observability/metrics.hpp"
 
 namespace grm::app {
 
 namespace asio = boost::asio;
-
-genesys_clients::genesys_clients(asio::any_io_executor ex, const sources::monitor_settings& m)
-    : http(ex, m.http),
-      tokens(http, m.login_base, m.credentials, m.api_retry),
-      api(http, tokens, m.api_base, m.api_retry) {}
 
 std::string report_line(const sentiment::forward_report& r, bool json) {
   if (json) return sentiment::audit_line(r);
@@ -71,7 +66,8 @@ int run_forward(const forward_args& args) {
   }
   if (args.no_state) cfg.forwarding.state_path.clear();
   asio::io_context ioc(1);
-  genesys_clients genesys(ioc.get_executor(), cfg.monitor);
+  auto& m = cfg.monitor;
+  genesys::api_session genesys(ioc.get_executor(), m.http, m.login_base, m.api_base, m.credentials, m.api_retry);
   std::unique_ptr<sentiment::forwarding_service> service;
   try {
     service = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys.api, cfg.forwarding, log_line);

@@ -22,7 +22,6 @@
 
 #include "bench/workload.hpp"
 #include "genesys/api.hpp"
-#include "genesys/oauth.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
 #include "sim/genesys_sim.hpp"
@@ -163,12 +162,11 @@ int main(int argc, char** argv) {
   fs.state_path = state;
 
   asio::io_context ioc(1);
-  grm::net::http_client http(ioc.get_executor(), ho);
-  grm::net::retry_policy policy{.max_attempts = 4, .base = milliseconds{100}};
-  grm::genesys::token_provider tokens(http, genesys_url, {"sim-client", grm::secret("sim-secret")}, policy);
-  grm::genesys::api_client api(http, tokens, genesys_url, policy);
+  grm::genesys::api_session genesys_api(ioc.get_executor(), ho, genesys_url, genesys_url,
+                                       {"sim-client", grm::secret("sim-secret")},
+                                       {.max_attempts = 4, .base = milliseconds{100}});
   std::ofstream log_out(log_path, std::ios::app);
-  sentiment::forwarding_service service(ioc.get_executor(), api, fs, [&](grm::severity, std::string_view m) {
+  sentiment::forwarding_service service(ioc.get_executor(), genesys_api.api, fs, [&](grm::severity, std::string_view m) {
     log_out << m << '\n';
   });
 

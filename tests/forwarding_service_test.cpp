@@ -15,7 +15,6 @@
 
 #include "config/config.hpp"
 #include "genesys/api.hpp"
-#include "genesys/oauth.hpp"
 #include "observability/metrics.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
@@ -60,9 +59,7 @@ class ForwardingService : public ::testing::Test {
                      ("grm-fsvc-" + std::to_string(::getpid()) + "-" +
                       ::testing::UnitTest::GetInstance()->current_test_info()->name()))
                         .string();
-  std::unique_ptr<net::http_client> http;
-  std::unique_ptr<genesys::token_provider> tokens;
-  std::unique_ptr<genesys::api_client> api;
+  std::unique_ptr<genesys::api_session> genesys_api;
   metrics::registry registry;
   std::unique_ptr<sentiment::forwarding_service> service;
   std::vector<forward_report> reports;
@@ -74,11 +71,9 @@ class ForwardingService : public ::testing::Test {
     std::filesystem::create_directories(dir);
     net::http_client_options ho;
     ho.tls.ca_pem = genesys.certificate_pem();
-    http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
-    net::retry_policy quick{.max_attempts = 3, .base = milliseconds{5}};
-    tokens = std::make_unique<genesys::token_provider>(*http, genesys.https_url(),
-                                                       genesys::client_credentials{"sim-client", secret("sim-secret")}, quick);
-    api = std::make_unique<genesys::api_client>(*http, *tokens, genesys.https_url(), quick);
+    genesys_api = std::make_unique<genesys::api_session>(
+        ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
+        genesys::client_credentials{"sim-client", secret("sim-secret")}, net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
   }
 
   void TearDown() override { close(); }
@@ -106,7 +101,7 @@ class ForwardingService : public ::testing::Test {
 
   void start(sentiment::forwarding_settings s) {
     service = std::make_unique<sentiment::forwarding_service>(
-        ioc.get_executor(), *api, std::move(s), [this](severity, std::string_view m) { logs.emplace_back(m); },
+        ioc.get_executor(), genesys_api->api, std::move(s), [this](severity, std::string_view m) { logs.emplace_back(m); },
         &registry);
     service->on_report([this](const forward_report& r) { reports.push_back(r); });
   }

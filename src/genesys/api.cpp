@@ -53,6 +53,13 @@ api_error parse_api_error(const std::string& body) {
   return e;
 }
 
+api_session::api_session(boost::asio::any_io_executor executor, net::http_client_options http_options,
+                         std::string login_base, std::string api_base, client_credentials credentials,
+                         net::retry_policy policy)
+    : http(std::move(executor), std::move(http_options)),
+      tokens(http, std::move(login_base), std::move(credentials), policy),
+      api(http, tokens, std::move(api_base), policy) {}
+
 api_client::api_client(net::http_client& http, token_provider& tokens, std::string api_base,
                        net::retry_policy policy)
     : http_(http), tokens_(tokens), api_base_(std::move(api_base)), policy_(policy) {

@@ -1,6 +1,7 @@
 #pragma once
 // Calls to the Genesys Cloud Platform API (https://api.{domain}/api/v2/...) with the bearer
 // token, the shared retry policy, one token refresh on 401, and errors that name what is missing.
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
@@ -42,6 +43,16 @@ class api_client final {
   token_provider& tokens_;
   std::string api_base_;
   net::retry_policy policy_;
+};
+
+// An API client with its own connection pool and token: what a stage needs to call the Platform
+// API. Members are declared in construction order; the session must outlive calls in flight.
+struct api_session {
+  api_session(boost::asio::any_io_executor executor, net::http_client_options http_options, std::string login_base,
+              std::string api_base, client_credentials credentials, net::retry_policy policy);
+  net::http_client http;
+  token_provider tokens;
+  api_client api;
 };
 
 // --- Notifications API --------------------------------------------------------------------

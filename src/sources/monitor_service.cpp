@@ -16,23 +16,20 @@ struct monitor_service::impl {
   impl(asio::any_io_executor ex, monitor_settings s, pipeline::event_router& router,
        std::function<void(severity, std::string_view)> log_fn,
        std::function<void(const pipeline::stream_error&)> on_error)
-      : settings(std::move(s)), log(std::move(log_fn)), http(ex, settings.http),
-        tokens(http, settings.login_base, settings.credentials, settings.api_retry),
-        api(http, tokens, settings.api_base, settings.api_retry),
+      : settings(std::move(s)), log(std::move(log_fn)),
+        genesys(ex, settings.http, settings.login_base, settings.api_base, settings.credentials, settings.api_retry),
         pipe(router, settings.filter, std::move(on_error), settings.max_payload_bytes,
              settings.tracker) {}
 
   monitor_settings settings;
   std::function<void(severity, std::string_view)> log;
-  net::http_client http;
-  genesys::token_provider tokens;
-  genesys::api_client api;
+  genesys::api_session genesys;
   pipeline::monitor_pipeline pipe;
   shutdown_signal shutdown;
   source_stats stats;
 
   source_context context() {
-    return source_context{http, tokens, api, pipe, shutdown, settings.reconnect, stats, log};
+    return source_context{genesys.http, genesys.tokens, genesys.api, pipe, shutdown, settings.reconnect, stats, log};
   }
 };
 
@@ -49,8 +46,8 @@ asio::awaitable<void> monitor_service::run() {
   auto& s = *impl_;
   auto ex = co_await asio::this_coro::executor;
   // Authenticate first, so wrong credentials fail fast with one precise message.
-  co_await s.tokens.access_token();
-  s.log(severity::info, "authenticated as OAuth client '" + s.tokens.client_id() + "'");
+  co_await s.genesys.tokens.access_token();
+  s.log(severity::info, "authenticated as OAuth client '" + s.genesys.tokens.client_id() + "'");
   std::size_t running = 0;
   std::exception_ptr first_error;
   asio::steady_timer all_done(ex, std::chrono::steady_clock::time_point::max());
@@ -78,7 +75,7 @@ const pipeline::pipeline_counters& monitor_service::counters() const { return im
 const source_stats& monitor_service::stats() const { return impl_->stats; }
 std::size_t monitor_service::tracked_conversations() const { return impl_->pipe.tracker().active_count(); }
 std::size_t monitor_service::conversations_seen() const { return impl_->pipe.tracker().seen_count(); }
-std::size_t monitor_service::token_refreshes() const { return impl_->tokens.refresh_count(); }
-genesys::api_client& monitor_service::api() { return impl_->api; }
+std::size_t monitor_service::token_refreshes() const { return impl_->genesys.tokens.refresh_count(); }
+genesys::api_client& monitor_service::api() { return impl_->genesys.api; }
 
 }  // namespace grm::sources
