@@ -23,6 +23,7 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "sim/aws_emulator.hpp"
+#include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
@@ -80,18 +81,11 @@ sources::monitor_settings demo_settings(const sim::genesys_simulator& s, const s
 
 sentiment::forwarding_settings demo_forwarding(const sim::aws_emulator& aws, const sim::webhook_receiver& crm,
                                                const sim::webhook_receiver& alerts, const std::string& dir) {
-  sentiment::forwarding_settings f;
-  sentiment::eventbridge_target eb;
-  eb.settings.region = "us-east-1";
-  eb.settings.endpoint = aws.https_url();
-  eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "demo"};
-  f.eventbridge = eb;
+  auto f = sim::forward_to(aws, crm, "/crm/sentiment");
   sinks::webhook::webhook_settings hook;
-  hook.url = crm.https_url() + "/crm/sentiment";
-  f.crm = hook;
   hook.url = alerts.https_url() + "/alerts";
   f.alert_webhook = hook;
-  f.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem() + alerts.certificate_pem();
+  f.egress.tls.ca_pem += alerts.certificate_pem();
   f.audit.path = dir + "/audit.jsonl";
   f.state_path = dir + "/state.db";
   f.triggers.retry_after = milliseconds{1000};

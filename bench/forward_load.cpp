@@ -24,6 +24,7 @@
 #include "genesys/api.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
+#include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
@@ -58,29 +59,25 @@ run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& ser
                        std::size_t concurrency, bool measure) {
   run_result r;
   std::size_t next = 0;
-  auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    auto worker = [&]() -> asio::awaitable<void> {
-      while (next < ids.size()) {
-        auto& id = ids[next++];
-        auto t0 = steady_clock::now();
-        auto report = co_await service.forward(id, "bench");
-        if (report.outcome == "forwarded") {
-          ++r.ok;
-          if (measure) r.latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
-        } else {
-          if (r.first_failure.empty()) r.first_failure = report.outcome + ": " + report.reason;
-          ++r.failed;
-        }
+  auto worker = [&]() -> asio::awaitable<void> {
+    while (next < ids.size()) {
+      auto& id = ids[next++];
+      auto t0 = steady_clock::now();
+      auto report = co_await service.forward(id, "bench");
+      if (report.outcome == "forwarded") {
+        ++r.ok;
+        if (measure) r.latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
+      } else {
+        if (r.first_failure.empty()) r.first_failure = report.outcome + ": " + report.reason;
+        ++r.failed;
       }
-    };
-    std::vector<std::future<void>> workers;
-    for (std::size_t w = 0; w < std::min(concurrency, ids.size()); ++w)
-      workers.push_back(asio::co_spawn(ioc, worker(), asio::use_future));
-    for (auto& f : workers)
-      while (f.wait_for(seconds{0}) != std::future_status::ready) co_await grm::net::sleep_for(milliseconds{1});
-  }, asio::use_future);
-  while (done.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
-  done.get();
+    }
+  };
+  std::vector<std::future<void>> workers;
+  for (std::size_t w = 0; w < std::min(concurrency, ids.size()); ++w)
+    workers.push_back(asio::co_spawn(ioc, worker(), asio::use_future));
+  for (auto& f : workers)
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
   return r;
 }
 
@@ -115,28 +112,27 @@ int main(int argc, char** argv) {
   grm::net::http_client_options ho;
   ho.max_idle_per_host = concurrency + 4;
   sentiment::forwarding_settings fs;
-  fs.egress.max_idle_per_host = concurrency + 4;
-  sentiment::eventbridge_target eb;
-  eb.settings.region = "us-east-1";
-  eb.keys = grm::aws::credentials{"AKIDEXAMPLE", grm::secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "bench"};
-  eb.settings.delivery.max_in_flight = 8;
-  eb.settings.delivery.max_queued = concurrency * 2 + 16;
-  grm::sinks::webhook::webhook_settings hook;
-  hook.delivery.max_in_flight = concurrency + 1;
   if (external) {
+    sentiment::eventbridge_target eb;
+    eb.settings.region = "us-east-1";
     eb.settings.endpoint = eventbridge_url;
+    eb.settings.max_entries = 1;  // one PutEvents per conversation, as the seed sends (the mock answers one entry)
+    auto key = grm::sim::aws_emulator_options{}.keys.at(0);  // any key: the mock does not check signatures
+    eb.keys = grm::aws::credentials{key.access_key_id, grm::secret(key.secret_access_key), {}, std::nullopt, "bench"};
+    fs.eventbridge = eb;
+    grm::sinks::webhook::webhook_settings hook;
     hook.url = crm_url;
+    fs.crm = hook;
     // The seed's flow, as the Node peer runs it: analytics query, PUT attributes, alert as a log line.
     fs.forwarder.source = sentiment::source_kind::analytics;
     fs.forwarder.participant_attributes = false;
     fs.forwarder.conversation_attributes = true;
     fs.forwarder.escalation_threshold = 0.85;  // the seed's example config
-    eb.settings.max_entries = 1;  // one PutEvents per conversation, as the seed sends (the mock answers one entry)
   } else {
     grm::sim::sim_options so;
     so.max_conversations = 1;
+    so.start_paused = true;
     genesys = std::make_unique<grm::sim::genesys_simulator>(so);
-    genesys->pause_generator(true);
     for (auto* list : {&warm_ids, &ids})
       for (auto& id : *list) {
         grm::sim::sentiment_record r;
@@ -148,13 +144,13 @@ int main(int argc, char** argv) {
     aws = std::make_unique<grm::sim::aws_emulator>(ao);
     crm = std::make_unique<grm::sim::webhook_receiver>();
     genesys_url = genesys->https_url();
-    eb.settings.endpoint = aws->https_url();
-    hook.url = crm->https_url() + "/crm";
     ho.tls.ca_pem = genesys->certificate_pem();
-    fs.egress.tls.ca_pem = aws->certificate_pem() + crm->certificate_pem();
+    fs = grm::sim::forward_to(*aws, *crm);
   }
-  fs.eventbridge = eb;
-  fs.crm = hook;
+  fs.egress.max_idle_per_host = concurrency + 4;
+  fs.eventbridge->settings.delivery.max_in_flight = 8;
+  fs.eventbridge->settings.delivery.max_queued = concurrency * 2 + 16;
+  fs.crm->delivery.max_in_flight = concurrency + 1;
   fs.forwarder.alert_eventbridge = false;
   auto dir = std::filesystem::temp_directory_path() / ("grm-forward-load-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -442,6 +442,7 @@ std::uint16_t aws_emulator::port() const noexcept { return impl_->loop.port(); }
 std::string aws_emulator::http_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 std::string aws_emulator::https_url() const { return "https://127.0.0.1:" + std::to_string(port()); }
 const std::string& aws_emulator::certificate_pem() const noexcept { return impl_->cert.cert_pem; }
+const aws_emulator_options& aws_emulator::options() const noexcept { return impl_->opt; }
 
 void aws_emulator::throttle_next(int n) { impl_->loop.run_on_loop([&] { impl_->throttle = n; }); }
 void aws_emulator::fail_next(int n, unsigned status) {

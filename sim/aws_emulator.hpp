@@ -79,6 +79,7 @@ class aws_emulator final {
   std::string http_url() const;
   std::string https_url() const;
   const std::string& certificate_pem() const noexcept;
+  const aws_emulator_options& options() const noexcept;  // as constructed (add_key does not change it)
 
   // --- fault injection (each applies to the next `requests` PutEvents calls) --------------
   void throttle_next(int requests);                    // 400 ThrottlingException "Rate exceeded"

@@ -18,6 +18,7 @@
 #include "observability/metrics.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
+#include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
@@ -79,19 +80,10 @@ class ForwardingService : public ::testing::Test {
   void TearDown() override { close(); }
 
   sentiment::forwarding_settings settings() {
-    sentiment::forwarding_settings s;
-    sentiment::eventbridge_target eb;
-    eb.settings.region = "us-east-1";
-    eb.settings.endpoint = aws.https_url();
-    eb.settings.delivery.linger = milliseconds{1};
-    eb.settings.delivery.backoff_base = milliseconds{1};
-    eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "test"};
-    s.eventbridge = eb;
-    sinks::webhook::webhook_settings hook;
-    hook.url = crm.https_url() + "/crm";
-    hook.delivery.backoff_base = milliseconds{1};
-    s.crm = hook;
-    s.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem();
+    auto s = sim::forward_to(aws, crm);
+    s.eventbridge->settings.delivery.linger = milliseconds{1};
+    s.eventbridge->settings.delivery.backoff_base = milliseconds{1};
+    s.crm->delivery.backoff_base = milliseconds{1};
     s.audit.path = dir + "/audit.jsonl";
     s.state_path = dir + "/state.db";
     s.triggers.retry_after = milliseconds{50};
@@ -313,16 +305,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   sources::monitor_service monitor(ioc.get_executor(), m, router, [&](severity, std::string_view l) { logs.emplace_back(l); },
                                    [](const pipeline::stream_error&) {});
 
-  sentiment::forwarding_settings fs;
-  sentiment::eventbridge_target eb;
-  eb.settings.region = "us-east-1";
-  eb.settings.endpoint = aws.https_url();
-  eb.keys = aws::credentials{"AKIDEXAMPLE", secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "test"};
-  fs.eventbridge = eb;
-  sinks::webhook::webhook_settings hook;
-  hook.url = crm.https_url() + "/crm";
-  fs.crm = hook;
-  fs.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem();
+  auto fs = sim::forward_to(aws, crm);
   fs.audit.path = dir + "/audit.jsonl";
   fs.state_path = dir + "/state.db";
   fs.forwarder.alert_log = false;
