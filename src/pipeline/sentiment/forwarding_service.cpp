@@ -7,11 +7,10 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <fstream>
-#include <sstream>
 #include <map>
 
 #include "aws/credentials.hpp"
+#include "aws/shared_config.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "delivery/idempotency_store.hpp"
@@ -62,11 +61,9 @@ void export_delivery(metrics::exposition& x, const std::string& sink, const deli
 
 net::http_client_options with_trust_files(net::http_client_options o, const std::vector<trust_file>& files) {
   for (auto& f : files) {
-    std::ifstream in(f.path);
-    if (!in) throw relay_error(error_kind::config, f.setting + ": cannot read the certificate file '" + f.path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    o.tls.ca_pem += ss.str();
+    auto pem = aws::read_file_if_present(f.path);
+    if (!pem) throw relay_error(error_kind::config, f.setting + ": cannot read the certificate file '" + f.path + "'");
+    o.tls.ca_pem += *pem;
   }
   return o;
 }
