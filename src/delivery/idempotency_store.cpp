@@ -10,12 +10,15 @@ namespace grm::delivery {
 
 namespace {
 
+// A cached prepared statement in use: bind, step, read; reset when the scope ends.
 struct statement {
-  statement(sqlite3* db, const char* sql, const std::string& path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-      throw relay_error(error_kind::config, "state database " + path + ": " + sqlite3_errmsg(db));
+  explicit statement(sqlite3_stmt* stmt) : s(stmt) {}
+  ~statement() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
   }
-  ~statement() { sqlite3_finalize(s); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
   statement& bind(int i, const std::string& v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -24,7 +27,7 @@ struct statement {
     auto* p = sqlite3_column_text(s, col);
     return p ? std::string(reinterpret_cast<const char*>(p)) : std::string{};
   }
-  sqlite3_stmt* s = nullptr;
+  sqlite3_stmt* s;
 };
 
 std::string now_text() {
@@ -47,7 +50,17 @@ idempotency_store::idempotency_store(const std::string& path) : path_(path) {
        "done INTEGER NOT NULL DEFAULT 0, outcome TEXT, updated_ms INTEGER NOT NULL)");
 }
 
-idempotency_store::~idempotency_store() { sqlite3_close(db_); }
+idempotency_store::~idempotency_store() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* idempotency_store::prepared(const char* sql) {
+  auto& stmt = statements_[sql];
+  if (!stmt && sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
+    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  return stmt;
+}
 
 void idempotency_store::exec(const char* sql) {
   char* err = nullptr;
@@ -59,14 +72,14 @@ void idempotency_store::exec(const char* sql) {
 }
 
 std::optional<idempotency_store::entry> idempotency_store::find(const std::string& key) {
-  statement q(db_, "SELECT done, forwarding_id, outcome FROM forwarded WHERE key = ?", path_);
+  statement q(prepared("SELECT done, forwarding_id, outcome FROM forwarded WHERE key = ?"));
   q.bind(1, key);
   if (sqlite3_step(q.s) != SQLITE_ROW) return std::nullopt;
   return entry{sqlite3_column_int(q.s, 0) != 0, q.text(1), q.text(2)};
 }
 
 idempotency_store::entry idempotency_store::begin(const std::string& key, const std::string& forwarding_id) {
-  statement ins(db_, "INSERT OR IGNORE INTO forwarded (key, forwarding_id, updated_ms) VALUES (?, ?, ?)", path_);
+  statement ins(prepared("INSERT OR IGNORE INTO forwarded (key, forwarding_id, updated_ms) VALUES (?, ?, ?)"));
   ins.bind(1, key).bind(2, forwarding_id).bind(3, now_text());
   if (sqlite3_step(ins.s) != SQLITE_DONE)
     throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
@@ -74,21 +87,21 @@ idempotency_store::entry idempotency_store::begin(const std::string& key, const 
 }
 
 void idempotency_store::finish(const std::string& key, const std::string& outcome) {
-  statement up(db_, "UPDATE forwarded SET done = 1, outcome = ?, updated_ms = ? WHERE key = ?", path_);
+  statement up(prepared("UPDATE forwarded SET done = 1, outcome = ?, updated_ms = ? WHERE key = ?"));
   up.bind(1, outcome).bind(2, now_text()).bind(3, key);
   if (sqlite3_step(up.s) != SQLITE_DONE)
     throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
 std::vector<std::string> idempotency_store::pending() {
-  statement q(db_, "SELECT key FROM forwarded WHERE done = 0 ORDER BY updated_ms, rowid", path_);
+  statement q(prepared("SELECT key FROM forwarded WHERE done = 0 ORDER BY updated_ms, rowid"));
   std::vector<std::string> keys;
   while (sqlite3_step(q.s) == SQLITE_ROW) keys.push_back(q.text(0));
   return keys;
 }
 
 std::size_t idempotency_store::prune_finished_before(std::int64_t cutoff_ms) {
-  statement del(db_, "DELETE FROM forwarded WHERE done = 1 AND updated_ms < ?", path_);
+  statement del(prepared("DELETE FROM forwarded WHERE done = 1 AND updated_ms < ?"));
   sqlite3_bind_int64(del.s, 1, cutoff_ms);
   if (sqlite3_step(del.s) != SQLITE_DONE)
     throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
@@ -96,7 +109,7 @@ std::size_t idempotency_store::prune_finished_before(std::int64_t cutoff_ms) {
 }
 
 void idempotency_store::forget(const std::string& key) {
-  statement del(db_, "DELETE FROM forwarded WHERE key = ?", path_);
+  statement del(prepared("DELETE FROM forwarded WHERE key = ?"));
   del.bind(1, key);
   sqlite3_step(del.s);
 }

@@ -5,11 +5,13 @@
 // finished with its outcome; outcomes worth trying again later are forgotten instead.
 // Behind this small interface a JetStream KV bucket can later replace SQLite.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace grm::delivery {
 
@@ -39,7 +41,9 @@ class idempotency_store final {
 
  private:
   void exec(const char* sql);
+  sqlite3_stmt* prepared(const char* sql);  // compiled once per store, reset after each use
   sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> statements_;  // keyed by the SQL literal's address
   std::string path_;
 };
 
