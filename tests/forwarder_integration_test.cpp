@@ -25,6 +25,7 @@
 #include "sinks/eventbridge/sink.hpp"
 #include "sinks/file/audit_log.hpp"
 #include "sinks/webhook/sink.hpp"
+#include "tests/support/sim_org.hpp"
 
 namespace grm {
 namespace {
@@ -34,11 +35,8 @@ namespace json = boost::json;
 using namespace std::chrono;
 using sentiment::forward_report;
 
-std::string conversation(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "3f2504e0-4f89-41d3-9a0c-%012d", n);
-  return buf;
-}
+using testing::conversation_id;
+std::string conversation(int n) { return conversation_id(n); }
 
 std::vector<json::object> read_lines(const std::string& path) {
   std::vector<json::object> out;
@@ -48,20 +46,9 @@ std::vector<json::object> read_lines(const std::string& path) {
   return out;
 }
 
-class Forwarder : public ::testing::Test {
+class Forwarder : public ::testing::Test, protected testing::sim_org {
  protected:
-  asio::io_context ioc;  // first: everything below is bound to it
-  sim::genesys_simulator genesys{[] {
-    sim::sim_options o;
-    o.max_conversations = 1;
-    return o;
-  }()};
-  sim::aws_emulator aws;
-  sim::webhook_receiver crm, alerts;
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("grm-fwd-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                        .string();
+  sim::webhook_receiver alerts;
   std::unique_ptr<net::http_client> http;
   std::unique_ptr<genesys::token_provider> tokens;
   std::unique_ptr<genesys::api_client> api;
@@ -74,9 +61,6 @@ class Forwarder : public ::testing::Test {
   std::vector<std::string> logs;
 
   void SetUp() override {
-    genesys.pause_generator(true);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     net::http_client_options ho;
     ho.tls.ca_pem = genesys.certificate_pem() + aws.certificate_pem() + crm.certificate_pem() + alerts.certificate_pem();
     http = std::make_unique<net::http_client>(ioc.get_executor(), ho);

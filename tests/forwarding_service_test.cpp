@@ -23,6 +23,7 @@
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
+#include "tests/support/sim_org.hpp"
 
 namespace grm {
 namespace {
@@ -31,11 +32,7 @@ namespace asio = boost::asio;
 using namespace std::chrono;
 using sentiment::forward_report;
 
-std::string conversation(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "7b1c3d5e-4f89-41d3-9a0c-%012d", n);
-  return buf;
-}
+std::string conversation(int n) { return testing::conversation_id(n); }
 
 lifecycle_event event(lifecycle kind, const std::string& id, std::string media = "chat") {
   event_fields f;
@@ -46,20 +43,8 @@ lifecycle_event event(lifecycle kind, const std::string& id, std::string media =
   return make_event(kind, f);
 }
 
-class ForwardingService : public ::testing::Test {
+class ForwardingService : public ::testing::Test, protected testing::sim_org {
  protected:
-  asio::io_context ioc;  // first: everything below is bound to it
-  sim::genesys_simulator genesys{[] {
-    sim::sim_options o;
-    o.max_conversations = 1;
-    return o;
-  }()};
-  sim::aws_emulator aws;
-  sim::webhook_receiver crm;
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("grm-fsvc-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                        .string();
   std::unique_ptr<genesys::api_session> genesys_api;
   metrics::registry registry;
   std::unique_ptr<sentiment::forwarding_service> service;
@@ -67,9 +52,6 @@ class ForwardingService : public ::testing::Test {
   std::vector<std::string> logs;
 
   void SetUp() override {
-    genesys.pause_generator(true);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     net::http_client_options ho;
     ho.tls.ca_pem = genesys.certificate_pem();
     genesys_api = std::make_unique<genesys::api_session>(
