@@ -314,6 +314,9 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   forwarding.stop();
   while (mon.wait_for(seconds{0}) != std::future_status::ready || fwd.wait_for(seconds{0}) != std::future_status::ready)
     ioc.run_one_for(milliseconds{50});
+  // The context may have run out of work (no sink was ever used when every chat that ended was
+  // below the threshold): restart it, or close() would never run.
+  ioc.restart();
   auto closed = asio::co_spawn(ioc, forwarding.close(), asio::use_future);
   while (closed.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
   mon.get();
