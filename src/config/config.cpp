@@ -77,10 +77,27 @@ double fraction(const toml::table& t, std::string_view key, std::string_view sec
   return *v;
 }
 
-// Loopback-only escape hatch, as for the Genesys API: verification is never off for a remote host.
-void check_tls(bool verify, const std::string& url, std::string_view key) {
-  if (!verify && !net::is_loopback_url(url))
-    fail(std::string(key) + " = false is only allowed for a local endpoint (loopback URL), not " + url);
+constexpr std::string_view kLoopbackHosts = "a loopback host (127.0.0.0/8, ::1 or localhost)";
+
+// Where a key is set: "file:line: " when the file sets it, "" when it comes from the defaults.
+std::string at(const toml::table& t, std::string_view key, std::string_view source) {
+  auto* n = t.get(key);
+  return n ? where(*n, source) + ": " : std::string{};
+}
+
+// Loopback-only escape hatch: verification is never off for a remote host. The host is parsed
+// from the URL (a substring test would accept https://localhost.example.com).
+void check_tls(const toml::table& t, std::string_view section, std::string_view source, const std::string& url) {
+  if (get<bool>(t, "tls_verify", section, source).value_or(true) || net::is_loopback_url(url)) return;
+  fail(at(t, "tls_verify", source) + std::string(section) + ".tls_verify = false is only allowed for " +
+       std::string(kLoopbackHosts) + ", not " + (url.empty() ? "the Region's endpoint" : net::redacted_url(url)));
+}
+
+// Plain http carries tokens and payloads in clear text: only to a loopback host.
+void check_scheme(const std::string& url, std::string_view what, const std::string& where_set) {
+  if (url.rfind("https://", 0) == 0 || url.rfind("wss://", 0) == 0 || net::is_loopback_url(url)) return;
+  fail(where_set + std::string(what) + " " + net::redacted_url(url) + " must be https:// (plain http only to " +
+       std::string(kLoopbackHosts) + ")");
 }
 
 sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view section, std::string_view source,
@@ -88,14 +105,12 @@ sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view 
                                          std::vector<sentiment::trust_file>& trust_files) {
   sinks::webhook::webhook_settings w;
   w.url = std::move(url);
-  if (w.url.rfind("https://", 0) != 0 && !net::is_loopback_url(w.url))
-    fail(std::string(section) + ": webhook URL " + w.url + " must be https:// (plain http only to a loopback address)");
+  check_scheme(w.url, std::string(section) + ": webhook URL", at(t, "url", source));
   if (token) w.bearer_token = secret(*token);
   w.request_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(t, "timeout_ms", section, source), 10'000, "timeout_ms", t, source)};
   if (auto ca = get<std::string>(t, "ca_file", section, source)) trust_files.push_back({std::string(section) + ".ca_file", *ca});
-  bool verify = get<bool>(t, "tls_verify", section, source).value_or(true);
-  check_tls(verify, w.url, std::string(section) + ".tls_verify");
-  if (!verify) trust.verify_peer = false;
+  check_tls(t, section, source, w.url);
+  if (!get<bool>(t, "tls_verify", section, source).value_or(true)) trust.verify_peer = false;
   return w;
 }
 
@@ -161,11 +176,9 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     else if (limit != "256KB") fail(where(*eb.get("request_limit"), source) + ": eventbridge.request_limit: '" + limit + "' is not one of 256KB, 1MiB");
     if (auto ca = get<std::string>(eb, "ca_file", "eventbridge", source)) fw.trust_files.push_back({"eventbridge.ca_file", *ca});
     else if (auto bundle = env("AWS_CA_BUNDLE")) fw.trust_files.push_back({"AWS_CA_BUNDLE", *bundle});
-    bool verify = get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true);
-    if (!verify) {
-      check_tls(verify, target.settings.endpoint.empty() ? "the Region's endpoint" : target.settings.endpoint, "eventbridge.tls_verify");
-      fw.egress.tls.verify_peer = false;
-    }
+    if (!target.settings.endpoint.empty()) check_scheme(target.settings.endpoint, "eventbridge.endpoint", at(eb, "endpoint", source));
+    check_tls(eb, "eventbridge", source, target.settings.endpoint);
+    if (!get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true)) fw.egress.tls.verify_peer = false;
     fw.eventbridge = std::move(target);
   }
   f.event_bus = get<std::string>(eb, "event_bus", "eventbridge", source).value_or("");
@@ -328,8 +341,13 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
     fail("missing OAuth client id: set GENESYSCLOUD_OAUTHCLIENT_ID (or genesys.client_id in the config file)");
   if (m.credentials.client_secret.empty())
     fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
-  if (!m.http.tls.verify_peer && !(net::is_loopback_url(api_url) && net::is_loopback_url(login_url)))
-    fail("genesys.tls_verify = false is only allowed against a local simulator (loopback api_url and login_url)");
+  check_scheme(api_url, "genesys.api_url", at(g, "api_url", source));
+  check_scheme(login_url, "genesys.login_url", at(g, "login_url", source));
+  if (!m.http.tls.verify_peer)
+    for (auto* url : {&api_url, &login_url})
+      if (!net::is_loopback_url(*url))
+        fail(at(g, "tls_verify", source) + "genesys.tls_verify = false is only allowed when genesys.api_url and " +
+             "genesys.login_url are " + std::string(kLoopbackHosts) + ", not " + net::redacted_url(*url));
   parse_forwarding(cfg, section, source, env);
   auto& met = section("metrics");
   reject_unknown(met, {"listen"}, "metrics", source);

@@ -72,7 +72,20 @@ TEST_F(Config, UnknownKeysAndWrongTypesNameTheKeyAndLine) {
 
 TEST_F(Config, DisablingTlsVerificationIsOnlyAllowedForLoopback) {
   EXPECT_EQ(error_of("[genesys]\ntls_verify=false\n[monitor]\nqueues=[\"q\"]\n"),
-            "genesys.tls_verify = false is only allowed against a local simulator (loopback api_url and login_url)");
+            "relay.toml:2: genesys.tls_verify = false is only allowed when genesys.api_url and genesys.login_url are a "
+            "loopback host (127.0.0.0/8, ::1 or localhost), not https://api.mypurecloud.ie/");
+  // The host is parsed, not searched for: look-alikes and a loopback address in the query are refused.
+  EXPECT_EQ(error_of("[genesys]\napi_url=\"https://localhost.example.com\"\nlogin_url=\"https://127.0.0.1\"\n"
+                     "tls_verify=false\n[monitor]\nqueues=[\"q\"]\n"),
+            "relay.toml:4: genesys.tls_verify = false is only allowed when genesys.api_url and genesys.login_url are a "
+            "loopback host (127.0.0.0/8, ::1 or localhost), not https://localhost.example.com/");
+  EXPECT_EQ(error_of("[genesys]\napi_url=\"https://127.0.0.1:9443\"\nlogin_url=\"https://example.com/?x=://127.0.0.1\"\n"
+                     "tls_verify=false\n[monitor]\nqueues=[\"q\"]\n"),
+            "relay.toml:4: genesys.tls_verify = false is only allowed when genesys.api_url and genesys.login_url are a "
+            "loopback host (127.0.0.0/8, ::1 or localhost), not https://example.com/");
+  EXPECT_EQ(error_of("[genesys]\napi_url=\"http://api.example.com\"\n[monitor]\nqueues=[\"q\"]\n"),
+            "relay.toml:2: genesys.api_url http://api.example.com/ must be https:// (plain http only to a loopback host "
+            "(127.0.0.0/8, ::1 or localhost))");
   auto c = parse("[genesys]\napi_url=\"https://127.0.0.1:9443\"\nlogin_url=\"https://127.0.0.1:9443\"\ntls_verify=false\n[monitor]\nqueues=[\"q\"]\n",
                  "relay.toml", fake_env);
   EXPECT_FALSE(c.monitor.http.tls.verify_peer);
@@ -172,9 +185,20 @@ TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
   EXPECT_EQ(err("[eventbridge]\nrequest_limit=\"2MB\"\n"), "relay.toml:6: eventbridge.request_limit: '2MB' is not one of 256KB, 1MiB");
   EXPECT_EQ(err("[eventbridge]\nbatch_size=11\n"), "relay.toml:6: eventbridge.batch_size may be at most 10 (PutEvents takes 1 to 10 entries)");
   EXPECT_EQ(err("[eventbridge]\nendpoint=\"https://events.us-east-1.amazonaws.com\"\ntls_verify=false\n"),
-            "eventbridge.tls_verify = false is only allowed for a local endpoint (loopback URL), not https://events.us-east-1.amazonaws.com");
-  EXPECT_EQ(err("[crm]\nurl=\"http://crm.example.com/hook\"\n"),
-            "crm: webhook URL http://crm.example.com/hook must be https:// (plain http only to a loopback address)");
+            "relay.toml:7: eventbridge.tls_verify = false is only allowed for a loopback host (127.0.0.0/8, ::1 or localhost), "
+            "not https://events.us-east-1.amazonaws.com/");
+  EXPECT_EQ(err("[eventbridge]\nendpoint=\"http://events.example.com\"\n"),
+            "relay.toml:6: eventbridge.endpoint http://events.example.com/ must be https:// (plain http only to a loopback host "
+            "(127.0.0.0/8, ::1 or localhost))");
+  EXPECT_EQ(err("[crm]\nurl=\"http://crm.example.com/hook?token=abc\"\n"),
+            "relay.toml:6: crm: webhook URL http://crm.example.com/hook must be https:// (plain http only to a loopback host "
+            "(127.0.0.0/8, ::1 or localhost))");
+  EXPECT_EQ(err("[crm]\nurl=\"http://localhost.example.com/hook\"\n"),
+            "relay.toml:6: crm: webhook URL http://localhost.example.com/hook must be https:// (plain http only to a loopback "
+            "host (127.0.0.0/8, ::1 or localhost))");
+  EXPECT_EQ(err("[crm]\nurl=\"https://crm.example.com/hook\"\ntls_verify=false\n"),
+            "relay.toml:7: crm.tls_verify = false is only allowed for a loopback host (127.0.0.0/8, ::1 or localhost), not "
+            "https://crm.example.com/hook");
   EXPECT_EQ(err("[alerts]\nsinks=[\"webhook\"]\n"), "relay.toml:6: alerts.sinks includes webhook but alerts.webhook_url is not set");
   EXPECT_EQ(err("[alerts]\nsinks=[\"pager\"]\n"), "relay.toml:6: alerts.sinks: 'pager' is not one of log, eventbridge, webhook");
   EXPECT_EQ(err("[metrics]\nlisten=\"everywhere\"\n"),

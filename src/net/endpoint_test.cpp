@@ -33,6 +33,17 @@ TEST(Endpoint, RejectsRelativeAndUnsupportedUrlsWithTheUrlInTheMessage) {
   EXPECT_THROW(parse_endpoint("/api/v2"), relay_error);
 }
 
+TEST(Endpoint, AHostThatBeginsLikeAnIpv4AddressIsRefusedNotSentToThatAddress) {
+  try {
+    parse_endpoint("https://127.0.0.1.nip.io/x");
+    FAIL() << "parsed";
+  } catch (const relay_error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_STREQ(e.what(), "'https://127.0.0.1.nip.io/x': a host name that begins like an IPv4 address is not supported "
+                           "(Boost.URL 1.81 reads it as the address); use the address or another name");
+  }
+}
+
 TEST(Proxy, NoProxyMatchesHostsAndSubdomainsOnly) {
   proxy_settings p{"http://proxy:3128", "localhost, .internal.example,10.0.0.1"};
   EXPECT_TRUE(p.bypass("localhost"));
@@ -43,6 +54,30 @@ TEST(Proxy, NoProxyMatchesHostsAndSubdomainsOnly) {
   EXPECT_FALSE(p.bypass("notinternal.example"));
   EXPECT_TRUE((proxy_settings{"", ""}.bypass("anything")));
   EXPECT_TRUE((proxy_settings{"http://p:1", "*"}.bypass("anything")));
+}
+
+}  // namespace
+}  // namespace grm::net
+
+namespace grm::net {
+namespace {
+
+TEST(Loopback, OnlyAHostThatIsLiterallyLoopbackCounts) {
+  for (auto url : {"https://127.0.0.1:9443", "https://127.9.8.7/x", "http://localhost:8080/hook", "https://LOCALHOST",
+                   "wss://[::1]:443/channels/x", "http://127.0.0.1"})
+    EXPECT_TRUE(is_loopback_url(url)) << url;
+  for (auto url : {"https://localhost.example.com", "https://example.com/?x=://127.0.0.1", "https://127.0.0.1.nip.io",
+                   "https://127.0.0.1@evil.example.com/", "https://evil.example.com/#://localhost", "https://[::ffff:7f00:1]/",
+                   "https://128.0.0.1", "not a url", "localhost:8080", "https://[::2]/"})
+    EXPECT_FALSE(is_loopback_url(url)) << url;
+}
+
+TEST(RedactedUrl, KeepsSchemeHostPortAndPathOnly) {
+  EXPECT_EQ(redacted_url("https://user:pw@crm.example.com:8443/hooks/in?token=abc123#frag"),
+            "https://crm.example.com:8443/hooks/in");
+  EXPECT_EQ(redacted_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
+  EXPECT_EQ(redacted_url("https://crm.example.com?key=s3cret"), "https://crm.example.com/");
+  EXPECT_EQ(redacted_url("::not a url::"), "<invalid URL>");
 }
 
 }  // namespace
