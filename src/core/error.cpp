@@ -15,6 +15,7 @@ std::string_view to_string(error_kind kind) noexcept {
     case error_kind::server: return "server";
     case error_kind::invalid_payload: return "invalid_payload";
     case error_kind::config: return "config";
+    case error_kind::storage: return "storage";
   }
   return "unknown";
 }

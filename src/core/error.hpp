@@ -17,6 +17,7 @@ enum class error_kind : std::uint8_t {
   server,           // 5xx
   invalid_payload,  // the peer sent something we cannot parse
   config,           // configuration is wrong
+  storage,          // a local file or database failed at run time (disk full, I/O error): retry later
 };
 
 std::string_view to_string(error_kind kind) noexcept;
