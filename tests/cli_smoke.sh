@@ -55,6 +55,13 @@ set -e
 echo "$msg" | grep -q "no AWS credentials found; looked in: environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); profile 'default' in $tmp/.aws/credentials" \
   || fail "no-credentials message: $msg"
 set +e
+msg=$(put AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_SESSION_TOKEN=tok-canary \
+      AWS_CREDENTIAL_EXPIRATION=2000-01-01T00:00:00Z "$bin" eventbridge put --source s --detail-type t --detail '{}' 2>&1); code=$?
+set -e
+[ $code -eq 1 ] || fail "expired credentials should exit 1 (was a crash), got $code: $msg"
+[ "$msg" == "genesys-relay eventbridge put: auth: the AWS credentials from environment variables (access key AKIDEXAMPLE) expired at 2000-01-01T00:00:00.000Z; renew them at their source (they are asked for again at most every 10 s)" ] \
+  || fail "expired credentials message: $msg"
+set +e
 msg=$(put AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=x "$bin" eventbridge put --source s --detail-type t --detail '[1]' 2>&1); code=$?
 set -e
 [ $code -eq 2 ] || fail "a non-object detail should exit 2, got $code"

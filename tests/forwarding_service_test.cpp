@@ -196,6 +196,26 @@ TEST_F(ForwardingService, AFailedForwardIsTriedAgainAndKeepsItsForwardingId) {
   EXPECT_EQ(service->stats().retried, 1u);
 }
 
+TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheServiceGoesOn) {
+  for (int n : {10, 11}) add_chat(n);
+  auto s = settings();
+  s.eventbridge->keys->expiration = std::chrono::system_clock::now() - hours{1};
+  s.eventbridge->keys->source = "the test's expired key";
+  s.triggers.attempts = 1;
+  start(s);
+  service->on_event(event(lifecycle::end, conversation(10)));
+  service->on_event(event(lifecycle::end, conversation(11)));
+  ASSERT_TRUE(run_until([&] { return reports.size() == 2; })) << ::testing::PrintToString(logs);
+  for (auto& r : reports) {
+    EXPECT_EQ(r.outcome, "failed");
+    EXPECT_NE(r.reason.find("EventBridge: auth: the AWS credentials from the test's expired key (access key AKIDEXAMPLE) "
+                            "expired at "),
+              std::string::npos)
+        << r.reason;
+  }
+  EXPECT_EQ(aws.stats().put_events_requests, 0u) << "nothing is signed with expired keys";
+}
+
 TEST_F(ForwardingService, AFullQueueRefusesTheTriggerLoudlyAndKeepsItForTheNextRun) {
   for (int n : {5, 6}) add_chat(n);
   auto s = settings();

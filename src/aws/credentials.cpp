@@ -386,6 +386,16 @@ struct credentials_cache::impl : std::enable_shared_from_this<impl> {
   std::unique_ptr<asio::steady_timer> refreshed;  // waiters park here; cancelled when a refresh ends
   cache_stats stats;
 
+  // Keys that arrive already expired are an error naming where they came from and when they
+  // expired; signing with them would only earn ExpiredTokenException from AWS.
+  relay_error expired(const credentials& c) const {
+    return relay_error(error_kind::auth,
+                       "the AWS credentials from " + c.source + " (access key " + c.access_key_id + ") expired at " +
+                           format_rfc3339(time_point_cast<milliseconds>(*c.expiration)) +
+                           "; renew them at their source (they are asked for again at most every " +
+                           std::to_string(duration_cast<seconds>(opt.retry_after_failure).count()) + " s)");
+  }
+
   bool usable(system_clock::time_point now, milliseconds margin) const {
     return current && (!current->expiration || now + margin < *current->expiration);
   }
@@ -396,6 +406,7 @@ struct credentials_cache::impl : std::enable_shared_from_this<impl> {
     try {
       auto c = co_await provider->fetch();
       if (!c) throw relay_error(error_kind::auth, "no AWS credentials found; looked in: " + provider->describe());
+      if (c->expiration && *c->expiration <= clock()) throw expired(*c);
       current = std::move(*c);
       ++stats.fetches;
       last_error = nullptr;
@@ -451,7 +462,8 @@ asio::awaitable<credentials> credentials_cache::get() {
     if (tried || (self->last_error && now < self->retry_not_before)) {
       // Fresh credentials could not be had: still-valid ones are better than stalling sends.
       if (self->usable(now, milliseconds{0})) co_return *self->current;
-      std::rethrow_exception(self->last_error);
+      if (self->last_error) std::rethrow_exception(self->last_error);
+      throw relay_error(error_kind::auth, "no usable AWS credentials from " + self->provider->describe());
     }
     tried = true;
     co_await self->refresh();

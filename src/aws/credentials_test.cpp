@@ -7,8 +7,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <deque>
+#include <map>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "net/retry.hpp"
 
 namespace grm::aws {
@@ -135,6 +137,47 @@ TEST(CredentialsCache, ExpiredKeysAndAFailedRefreshGiveTheProvidersError) {
   // Within retry_after_failure the error is repeated without hammering the provider.
   EXPECT_EQ(f.error(), "STS unreachable");
   EXPECT_EQ(f.provider->fetches, 2);
+}
+
+TEST(CredentialsCache, KeysThatArriveExpiredAreAnErrorNamingTheirSourceAndExpiry) {
+  cache_fixture f;
+  auto stale = f.key("ASIASTALE", std::nullopt);
+  stale.expiration = f.now - hours{1};
+  stale.source = "environment variables";
+  f.provider->answers = {stale, stale, f.key("ASIAFRESH", minutes{60})};
+  auto expected = "the AWS credentials from environment variables (access key ASIASTALE) expired at " +
+                  format_rfc3339(time_point_cast<milliseconds>(*stale.expiration)) +
+                  "; renew them at their source (they are asked for again at most every 10 s)";
+  EXPECT_EQ(f.error(), expected);
+  EXPECT_EQ(f.error(), expected) << "within retry_after_failure: the same error, no new fetch";
+  EXPECT_EQ(f.provider->fetches, 1);
+  f.now += seconds{11};
+  EXPECT_EQ(f.error(), expected);
+  f.now += seconds{11};
+  EXPECT_EQ(f.get(), "ASIAFRESH") << "renewed at the source: used once the provider has them";
+}
+
+TEST(CredentialChain, ExpiredEnvironmentKeysFailWithTheExpiryTheEnvironmentGave) {
+  asio::io_context ioc;
+  std::map<std::string, std::string> vars{{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "shh"},
+                                          {"AWS_SESSION_TOKEN", "x"}, {"AWS_CREDENTIAL_EXPIRATION", "2000-01-01T00:00:00Z"}};
+  credentials_cache cache(environment_provider([vars](std::string_view k) -> std::optional<std::string> {
+    auto it = vars.find(std::string(k));
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }));
+  std::string message;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    try {
+      co_await cache.get();
+    } catch (const relay_error& e) {
+      EXPECT_EQ(e.kind(), error_kind::auth);
+      message = e.what();
+    }
+  }, asio::detached);
+  ioc.run();
+  EXPECT_EQ(message, "the AWS credentials from environment variables (access key AKIDEXAMPLE) expired at "
+                     "2000-01-01T00:00:00.000Z; renew them at their source (they are asked for again at most every 10 s)");
+  EXPECT_EQ(message.find("shh"), std::string::npos);
 }
 
 TEST(StsParsing, ReadsCredentialsAndDecodesEntities) {
