@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,12 @@ struct http_response {
 
   std::optional<std::string_view> header_value(std::string_view name) const;  // case-insensitive
 };
+
+// The one classification of HTTP statuses for every client and sink (declared here, with no
+// Asio, so parsers and their fuzz targets share it): 2xx success; 408, 429 and every 5xx but 501
+// retryable; anything else fatal (retrying will not change the answer).
+enum class status_class : std::uint8_t { success, retryable, fatal };
+status_class classify_status(unsigned status) noexcept;
 
 struct tls_options {
   bool verify_peer = true;  // only turned off by an explicit user setting

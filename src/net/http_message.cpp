@@ -18,4 +18,13 @@ std::optional<std::string_view> http_response::header_value(std::string_view nam
   return std::nullopt;
 }
 
+status_class classify_status(unsigned status) noexcept {
+  if (status >= 200 && status < 300) return status_class::success;
+  if (status == 408 || status == 429) return status_class::retryable;
+  // 501 Not Implemented will not change on a retry; every other 5xx may be transient (Vector's
+  // and the AWS SDKs' rule).
+  if (status >= 500 && status < 600 && status != 501) return status_class::retryable;
+  return status_class::fatal;
+}
+
 }  // namespace grm::net

@@ -14,13 +14,6 @@ namespace grm::net {
 namespace asio = boost::asio;
 using namespace std::chrono;
 
-status_class classify_status(unsigned status) noexcept {
-  if (status >= 200 && status < 300) return status_class::success;
-  switch (status) {
-    case 408: case 429: case 502: case 503: case 504: return status_class::retryable;
-    default: return status_class::fatal;
-  }
-}
 
 bool is_retryable(error_kind kind) noexcept {
   return kind == error_kind::network || kind == error_kind::timeout ||

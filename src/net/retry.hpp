@@ -1,7 +1,7 @@
 #pragma once
 // The one retry policy: exponential backoff with full jitter, Retry-After honoured (seconds or
-// HTTP date) on 429 and 503, retry on 408/429/502/503/504 and connection errors, never on other
-// 4xx. `max_attempts` 0 means retry forever (the monitor's reconnect loop).
+// HTTP date) on 429 and 503, retry on 408, 429, 5xx except 501 and connection errors, never on
+// other 4xx. Every HTTP client and sink classifies with classify_status. `max_attempts` 0 means retry forever (the monitor's reconnect loop).
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -23,9 +23,6 @@ struct retry_policy {
   std::chrono::milliseconds max_retry_after{300'000};  // a larger Retry-After is clamped
 };
 
-enum class status_class : std::uint8_t { success, retryable, fatal };
-
-status_class classify_status(unsigned status) noexcept;
 bool is_retryable(error_kind kind) noexcept;
 
 // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]; attempt counts from 1.

@@ -7,11 +7,11 @@ namespace {
 
 using namespace std::chrono;
 
-TEST(RetryPolicy, ClassifiesStatusesAsTheGenesysSdkDoes) {
+TEST(RetryPolicy, Retries408And429AndEvery5xxButNotImplemented) {
   for (unsigned s : {200u, 202u, 204u}) EXPECT_EQ(classify_status(s), status_class::success) << s;
-  for (unsigned s : {408u, 429u, 502u, 503u, 504u})
+  for (unsigned s : {408u, 429u, 500u, 502u, 503u, 504u, 599u})
     EXPECT_EQ(classify_status(s), status_class::retryable) << s;
-  for (unsigned s : {400u, 401u, 403u, 404u, 409u, 500u, 501u})
+  for (unsigned s : {301u, 400u, 401u, 403u, 404u, 409u, 413u, 501u})
     EXPECT_EQ(classify_status(s), status_class::fatal) << s;
 }
 

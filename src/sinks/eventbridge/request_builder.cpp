@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace grm::sinks::eventbridge {
 
@@ -70,7 +71,7 @@ aws_error parse_aws_error(const net::http_response& response) {
 }
 
 bool is_retryable_error(unsigned status, std::string_view code) {
-  if (status == 500 || status == 502 || status == 503 || status == 504) return true;
+  if (net::classify_status(status) == net::status_class::retryable) return true;
   static constexpr std::string_view retryable[] = {
       "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "Throttling", "ThrottlingException",
       "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
@@ -95,7 +96,7 @@ std::vector<delivery::entry_result> parse_put_events_result(std::string_view bod
   if (!entries || entries->size() != expected)
     throw relay_error(error_kind::invalid_payload,
                       "EventBridge PutEvents answered 200 without an Entries array of " + std::to_string(expected) +
-                          " results: " + std::string(body.substr(0, 200)));
+                          " results: " + safe_excerpt(body));
   std::vector<delivery::entry_result> out;
   out.reserve(expected);
   for (auto& item : *entries) {

@@ -1,6 +1,8 @@
 #include "sinks/webhook/sink.hpp"
 
+#include "core/text.hpp"
 #include "delivery/batcher.hpp"
+#include "net/endpoint.hpp"
 #include "net/retry.hpp"
 
 namespace grm::sinks::webhook {
@@ -15,10 +17,12 @@ delivery::send_result classify_webhook_response(const net::http_response& r, std
     return out;
   }
   delivery::request_failure f;
-  f.retryable = r.status == 408 || r.status == 429 || (r.status >= 500 && r.status != 501);
+  f.retryable = net::classify_status(r.status) == net::status_class::retryable;
   f.code = "HTTP" + status;
-  f.message = "webhook " + std::string(url) + " answered HTTP " + status +
-              (r.body.empty() ? "" : ": " + r.body.substr(0, 200));
+  // The URL without its query (it may carry a token) and a bounded, masked excerpt of the body:
+  // this message reaches logs, the audit log and dead letters.
+  f.message = "webhook " + net::redacted_url(url) + " answered HTTP " + status +
+              (r.body.empty() ? "" : ": " + safe_excerpt(r.body));
   if (r.status == 429 || r.status == 503)
     if (auto h = r.header_value("Retry-After")) f.retry_after = net::parse_retry_after(*h, std::chrono::system_clock::now());
   out.failure = std::move(f);
