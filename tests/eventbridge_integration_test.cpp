@@ -451,6 +451,29 @@ TEST_F(CredentialChain, CredentialProcessOutputIsUsedAndItsFailureNeverShowsTheO
   EXPECT_EQ(message, "credential_process exited with status 3");
 }
 
+TEST_F(CredentialChain, CredentialProcessGetsTheEnvironmentWithoutTheRelaysSecrets) {
+  ::setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", "genesys-canary", 1);
+  ::setenv("CRM_WEBHOOK_TOKEN", "crm-canary", 1);
+  ::setenv("GRM_TEST_PASSED_THROUGH", "yes", 1);
+  auto script = temp_file("env.sh",
+                          "#!/bin/sh\n"
+                          "[ -z \"$GENESYSCLOUD_OAUTHCLIENT_SECRET$CRM_WEBHOOK_TOKEN$ALERT_WEBHOOK_TOKEN\" ] || exit 7\n"
+                          "[ \"$GRM_TEST_PASSED_THROUGH\" = yes ] || exit 8\n"
+                          "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"s\"}'\n");
+  auto ctx = context();
+  aws::parse_shared_file("[default]\ncredential_process = sh " + script + "\n", "config", true, ctx.files);
+  std::string outcome;
+  try {
+    outcome = fetch(*aws::default_chain(ctx)).access_key_id;
+  } catch (const relay_error& e) {
+    outcome = e.what();
+  }
+  ::unsetenv("GENESYSCLOUD_OAUTHCLIENT_SECRET");
+  ::unsetenv("CRM_WEBHOOK_TOKEN");
+  ::unsetenv("GRM_TEST_PASSED_THROUGH");
+  EXPECT_EQ(outcome, "AKIDPROC") << "status 7: a secret reached the child; status 8: the environment was not passed";
+}
+
 TEST_F(CredentialChain, NothingConfiguredNamesEveryPlaceItLooked) {
   env.vars["AWS_EC2_METADATA_DISABLED"] = "true";
   auto message = error_of(*aws::default_chain(context()));

@@ -14,7 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <string_view>
+#include <vector>
+
 #include "core/error.hpp"
+#include "core/secret.hpp"
 
 extern char** environ;
 
@@ -32,6 +36,21 @@ struct child {
   int stdout_fd = -1;
 };
 
+// The relay's environment without its own secrets (core/secret.hpp): the process gets what an
+// AWS SDK would give it, not the Genesys client secret or the webhook tokens.
+std::vector<char*> child_environment() {
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    auto name = entry.substr(0, entry.find('='));
+    bool secret = false;
+    for (auto s : relay_secret_variables) secret = secret || name == s;
+    if (!secret) env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  return env;
+}
+
 child spawn_shell(const std::string& command) {
   int fds[2];
   if (::pipe(fds) != 0) fail("credential_process: cannot create a pipe");
@@ -43,8 +62,9 @@ child spawn_shell(const std::string& command) {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+  auto env = child_environment();
   child c;
-  int rc = posix_spawn(&c.pid, "/bin/sh", &actions, nullptr, argv, environ);
+  int rc = posix_spawn(&c.pid, "/bin/sh", &actions, nullptr, argv, env.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (rc != 0) {

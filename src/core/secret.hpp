@@ -10,6 +10,11 @@
 
 namespace grm {
 
+// Environment variables that carry the relay's own secrets. They are kept from every child the
+// relay starts (credential_process), which needs the AWS variables but never these.
+inline constexpr std::string_view relay_secret_variables[] = {
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET", "CRM_WEBHOOK_TOKEN", "ALERT_WEBHOOK_TOKEN"};
+
 class secret final {
  public:
   secret() = default;
