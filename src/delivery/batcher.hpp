@@ -11,7 +11,6 @@
 // Threading: one executor; submit(), drain() and close() are coroutines on it.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/task_group.hpp"
 #include "delivery/batch_sink.hpp"
 #include "net/retry.hpp"
 
@@ -74,11 +74,12 @@ class batcher {
     --s->draining;
   }
 
-  // drain(), then stop the workers; later submits are rejected.
+  // drain(), then stop the workers and wait for them to end; later submits are rejected.
   boost::asio::awaitable<void> close() {
     co_await drain();
     state_->stopping = true;
     state_->wake_workers();
+    if (state_->workers) co_await state_->workers->join();
   }
 
   delivery_stats stats() const { return state_->stats; }
@@ -116,6 +117,7 @@ class batcher {
     bool started = false, stopping = false;
     std::vector<boost::asio::steady_timer*> sleepers;  // idle workers
     std::unique_ptr<boost::asio::steady_timer> space, idle;  // never expire; cancel() wakes all
+    std::unique_ptr<task_group> workers;  // each worker holds this state alive while it runs
     delivery_stats stats;
     std::mt19937_64 rng{std::random_device{}()};
 
@@ -124,8 +126,9 @@ class batcher {
       started = true;
       space = std::make_unique<boost::asio::steady_timer>(ex, clock::time_point::max());
       idle = std::make_unique<boost::asio::steady_timer>(ex, clock::time_point::max());
+      workers = std::make_unique<task_group>(ex);
       for (std::size_t i = 0; i < std::max<std::size_t>(opt.max_in_flight, 1); ++i)
-        boost::asio::co_spawn(ex, [self = this->shared_from_this()]() { return self->work(); }, boost::asio::detached);
+        workers->spawn("delivery worker", run_worker(this->shared_from_this()));
     }
 
     boost::asio::awaitable<void> wait_on(std::unique_ptr<boost::asio::steady_timer>& t) {
@@ -156,8 +159,10 @@ class batcher {
       return batch;
     }
 
+    // By value: the batcher may go away while a request is out; the worker keeps the state.
+    static boost::asio::awaitable<void> run_worker(std::shared_ptr<state> self) { co_await self->work(); }
+
     boost::asio::awaitable<void> work() {
-      auto self = this->shared_from_this();  // the batcher may go away while a request is out
       boost::asio::steady_timer sleeper(co_await boost::asio::this_coro::executor);
       for (;;) {
         if (queue.empty() && stopping) co_return;
@@ -168,7 +173,7 @@ class batcher {
             ++(full ? stats.full_batches : stats.linger_batches);
             auto batch = take_batch();
             ++in_flight;
-            co_await deliver(std::move(batch));
+            co_await deliver_guarded(std::move(batch));
             --in_flight;
             if (queue.empty() && in_flight == 0) idle->cancel();
             continue;
@@ -198,6 +203,28 @@ class batcher {
       batch.clear();
     }
 
+    // The worker's boundary: whatever a sink or the retry sleep throws, every entry of the batch
+    // gets an outcome and the worker goes on serving the queue.
+    boost::asio::awaitable<void> deliver_guarded(std::vector<pending_ptr> batch) {
+      auto held = batch;
+      std::string failure;
+      try {
+        co_await deliver(std::move(batch));
+      } catch (const boost::system::system_error& e) {
+        failure = e.code() == boost::asio::error::operation_aborted ? "delivery was cancelled (shutting down)"
+                                                                    : std::string("internal error: ") + e.what();
+      } catch (const std::exception& e) {
+        failure = std::string("internal error: ") + e.what();
+      } catch (...) {
+        failure = "internal error: unknown exception";
+      }
+      for (auto& p : held)
+        if (!p->finished) {
+          p->finish(outcome{false, {}, "InternalError", failure, 0});
+          ++stats.rejected;
+        }
+    }
+
     boost::asio::awaitable<void> deliver(std::vector<pending_ptr> batch) {
       for (int attempt = 1; !batch.empty(); ++attempt) {
         std::vector<const Entry*> entries;
@@ -210,6 +237,12 @@ class batcher {
           failure = result.failure;
         } catch (const relay_error& e) {
           failure = request_failure{net::is_retryable(e.kind()), std::string(to_string(e.kind())), e.what(), std::nullopt};
+        } catch (const boost::system::system_error&) {
+          throw;  // cancellation: deliver_guarded reports it
+        } catch (const std::exception& e) {
+          // Not the project's error type: a bug or a library surprise in the sink. Retrying the
+          // same request would meet it again, so the entries are rejected with what it said.
+          failure = request_failure{false, "InternalError", std::string("the sink failed: ") + e.what(), std::nullopt};
         }
         bool last = attempt >= opt.max_attempts;
         if (failure) {

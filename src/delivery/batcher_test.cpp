@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <functional>
@@ -29,6 +30,7 @@ class scripted_sink final : public batch_sink<item> {
   std::vector<std::optional<request_failure>> request_failures;  // consumed per request
   std::chrono::milliseconds delay{0};
   std::size_t in_flight = 0, max_in_flight = 0;
+  int throw_next = 0;  // requests that throw std::runtime_error (not a relay_error)
 
   batch_limits limits() const override { return limit; }
   std::size_t entry_size(const item& e) const override { return e.size; }
@@ -37,6 +39,7 @@ class scripted_sink final : public batch_sink<item> {
     std::vector<std::string> names;
     for (auto* e : batch) names.push_back(e->name);
     requests.push_back(names);
+    if (throw_next > 0 && throw_next--) throw std::runtime_error("json: unexpected token");
     ++in_flight;
     max_in_flight = std::max(max_in_flight, in_flight);
     if (delay.count()) co_await net::sleep_for(delay);
@@ -92,6 +95,25 @@ std::vector<item> named(int n, std::size_t size = 1) {
   std::vector<item> v;
   for (int i = 0; i < n; ++i) v.push_back({"e" + std::to_string(i), size});
   return v;
+}
+
+TEST(Batcher, ASinkThrowingAnythingRejectsThatBatchWithTheReasonAndTheWorkersGoOn) {
+  scripted_sink sink;
+  sink.limit = {1, 0};
+  sink.throw_next = 2;
+  auto opt = fast();
+  opt.max_in_flight = 2;  // both workers meet the exception; both must survive it
+  auto out = run(sink, opt, named(5));
+  ASSERT_EQ(out.size(), 5u);
+  int rejected = 0;
+  for (auto& [name, o] : out) {
+    if (o.delivered) continue;
+    ++rejected;
+    EXPECT_EQ(o.code, "InternalError");
+    EXPECT_EQ(o.message, "the sink failed: json: unexpected token");
+  }
+  EXPECT_EQ(rejected, 2);
+  EXPECT_EQ(sink.requests.size(), 5u) << "no retry of a request that threw";
 }
 
 TEST(Batcher, BatchesCloseAtTheEntryCount) {
