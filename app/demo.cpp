@@ -84,8 +84,8 @@ sentiment::forwarding_settings demo_forwarding(const sim::aws_emulator& aws, con
   auto f = sim::forward_to(aws, crm, "/crm/sentiment");
   sinks::webhook::webhook_settings hook;
   hook.url = alerts.https_url() + "/alerts";
+  hook.http.tls.ca_pem = alerts.certificate_pem();
   f.alert_webhook = hook;
-  f.egress.tls.ca_pem += alerts.certificate_pem();
   f.audit.path = dir + "/audit.jsonl";
   f.state_path = dir + "/state.db";
   f.triggers.retry_after = milliseconds{1000};

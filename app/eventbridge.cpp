@@ -57,16 +57,24 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
   net::http_client_options ho;
   ho.proxy = net::proxy_settings::from_env();
   ho.tls.ca_file = a.ca_file.empty() ? env("AWS_CA_BUNDLE").value_or("") : a.ca_file;
+  ho.tls.ca_file_setting = a.ca_file.empty() ? "AWS_CA_BUNDLE" : "--ca-file";
+  auto credentials_options = ho;  // STS, container, IMDS: verified even with --insecure
   if (a.insecure) {
     if (!net::is_loopback_url(settings.endpoint)) return fail(2, "--insecure is only accepted for a loopback endpoint (the local emulator)");
     ho.tls.verify_peer = false;
   }
   asio::io_context ioc(1);
-  net::http_client http(ioc.get_executor(), ho);
-  ctx.http = &http;
+  std::unique_ptr<net::http_client> http, credentials_http;
+  try {
+    http = std::make_unique<net::http_client>(ioc.get_executor(), ho);
+    credentials_http = std::make_unique<net::http_client>(ioc.get_executor(), credentials_options);
+  } catch (const relay_error& e) {
+    return fail(2, e.what());
+  }
+  ctx.http = credentials_http.get();
   ctx.region = settings.region;
   aws::credentials_cache creds(aws::default_chain(ctx));
-  eb::publisher pub(http, creds, settings);
+  eb::publisher pub(*http, creds, settings);
   eb::put_entry entry{a.source, a.detail_type, a.detail, a.resources, std::nullopt, a.bus, {}};
   auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<delivery::outcome> {
     auto o = co_await pub.publish(std::move(entry));

@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
     ho.tls.ca_pem = genesys->certificate_pem();
     fs = grm::sim::forward_to(*aws, *crm);
   }
-  fs.egress.max_idle_per_host = concurrency + 4;
+  fs.eventbridge->http.max_idle_per_host = 12;
+  fs.crm->http.max_idle_per_host = concurrency + 4;
   fs.eventbridge->settings.delivery.max_in_flight = 8;
   fs.eventbridge->settings.delivery.max_queued = concurrency * 2 + 16;
   fs.crm->delivery.max_in_flight = concurrency + 1;

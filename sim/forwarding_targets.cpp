@@ -13,11 +13,13 @@ sentiment::forwarding_settings forward_to(const aws_emulator& aws, const webhook
   const auto& key = aws.options().keys.at(0);
   eb.keys = aws::credentials{key.access_key_id, secret(key.secret_access_key), secret(key.session_token),
                              key.expiration, "the AWS emulator's key"};
+  eb.http.tls.ca_pem = aws.certificate_pem();
+  eb.credentials.tls.ca_pem = aws.certificate_pem();
   s.eventbridge = std::move(eb);
   sinks::webhook::webhook_settings hook;
   hook.url = crm.https_url() + crm_path;
+  hook.http.tls.ca_pem = crm.certificate_pem();
   s.crm = std::move(hook);
-  s.egress.tls.ca_pem = aws.certificate_pem() + crm.certificate_pem();
   return s;
 }
 

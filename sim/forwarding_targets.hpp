@@ -1,7 +1,7 @@
 #pragma once
 // Forwarding settings aimed at the simulated sinks: EventBridge on the AWS emulator (its Region,
-// its first key) and the CRM webhook on a receiver, both over TLS verified against their own
-// certificates. Callers add what a case needs (alert webhook, audit path, state, delivery).
+// its first key) and the CRM webhook on a receiver, each over TLS verified against its own
+// certificate only. Callers add what a case needs (alert webhook, audit path, state, delivery).
 #include <string>
 
 #include "pipeline/sentiment/forwarding_service.hpp"

@@ -266,14 +266,35 @@ TEST_F(ForwardingService, OutcomesAndStageLatenciesReachTheMetrics) {
 
 TEST_F(ForwardingService, AnUnreadableCertificateFileIsAConfigErrorNamingTheSetting) {
   auto s = settings();
-  s.trust_files.push_back({"crm.ca_file", dir + "/missing.pem"});
+  s.crm->http.tls.ca_file = dir + "/missing.pem";
+  s.crm->http.tls.ca_file_setting = "crm.ca_file";
   try {
     start(s);
     ADD_FAILURE() << "started";
   } catch (const relay_error& e) {
     EXPECT_EQ(e.kind(), error_kind::config);
-    EXPECT_EQ(std::string(e.what()), "crm.ca_file: cannot read the certificate file '" + dir + "/missing.pem'");
+    EXPECT_EQ(std::string(e.what()).rfind("crm.ca_file: cannot load the CA file '" + dir + "/missing.pem': ", 0), 0u) << e.what();
   }
+}
+
+// Each sink has its own TLS settings: an unverified CRM webhook (loopback) leaves EventBridge and
+// the credential endpoints verified, so an EventBridge certificate nobody trusts is refused.
+TEST_F(ForwardingService, EventBridgeRefusesAnUntrustedCertificateWhileTheCrmWebhookIsUnverified) {
+  add_chat(12);
+  auto s = settings();
+  s.eventbridge->http.tls.ca_pem.clear();  // the emulator's self-signed certificate is not trusted
+  s.crm->http.tls.ca_pem.clear();
+  s.crm->http.tls.verify_peer = false;     // what crm.tls_verify = false sets
+  s.triggers.attempts = 1;
+  start(s);
+  service->on_event(event(lifecycle::end, conversation(12)));
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(reports[0].outcome, "failed");
+  EXPECT_NE(reports[0].reason.find("EventBridge: network: TLS handshake"), std::string::npos) << reports[0].reason;
+  EXPECT_NE(reports[0].reason.find("certificate verify failed"), std::string::npos) << reports[0].reason;
+  EXPECT_EQ(reports[0].webhook, "HTTP 200") << "the unverified CRM webhook on loopback got it";
+  EXPECT_EQ(crm.received().size(), 1u);
+  EXPECT_EQ(aws.stats().put_events_requests, 0u);
 }
 
 // The whole path: the simulator's generator → the monitor (Notifications) → ConversationEnd of

@@ -100,17 +100,29 @@ void check_scheme(const std::string& url, std::string_view what, const std::stri
        std::string(kLoopbackHosts) + ")");
 }
 
+// A sink's own transport: trust anchors from `ca_file`, verification from `tls_verify` (checked
+// against the URL), the proxy from the environment. Nothing here is shared with another sink.
+net::http_client_options sink_http(const toml::table& t, std::string_view section, std::string_view source,
+                                   const std::string& url) {
+  net::http_client_options o;
+  o.proxy = net::proxy_settings::from_env();
+  if (auto ca = get<std::string>(t, "ca_file", section, source)) {
+    o.tls.ca_file = *ca;
+    o.tls.ca_file_setting = std::string(section) + ".ca_file";
+  }
+  check_tls(t, section, source, url);
+  o.tls.verify_peer = get<bool>(t, "tls_verify", section, source).value_or(true);
+  return o;
+}
+
 sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view section, std::string_view source,
-                                         std::string url, std::optional<std::string> token, net::tls_options& trust,
-                                         std::vector<sentiment::trust_file>& trust_files) {
+                                         std::string url, std::optional<std::string> token) {
   sinks::webhook::webhook_settings w;
   w.url = std::move(url);
   check_scheme(w.url, std::string(section) + ": webhook URL", at(t, "url", source));
   if (token) w.bearer_token = secret(*token);
   w.request_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(t, "timeout_ms", section, source), 10'000, "timeout_ms", t, source)};
-  if (auto ca = get<std::string>(t, "ca_file", section, source)) trust_files.push_back({std::string(section) + ".ca_file", *ca});
-  check_tls(t, section, source, w.url);
-  if (!get<bool>(t, "tls_verify", section, source).value_or(true)) trust.verify_peer = false;
+  w.http = sink_http(t, section, source, w.url);
   return w;
 }
 
@@ -174,11 +186,15 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     auto limit = get<std::string>(eb, "request_limit", "eventbridge", source).value_or("256KB");
     if (limit == "1MiB") target.settings.max_request_bytes = sinks::eventbridge::limit_1mb;
     else if (limit != "256KB") fail(where(*eb.get("request_limit"), source) + ": eventbridge.request_limit: '" + limit + "' is not one of 256KB, 1MiB");
-    if (auto ca = get<std::string>(eb, "ca_file", "eventbridge", source)) fw.trust_files.push_back({"eventbridge.ca_file", *ca});
-    else if (auto bundle = env("AWS_CA_BUNDLE")) fw.trust_files.push_back({"AWS_CA_BUNDLE", *bundle});
     if (!target.settings.endpoint.empty()) check_scheme(target.settings.endpoint, "eventbridge.endpoint", at(eb, "endpoint", source));
-    check_tls(eb, "eventbridge", source, target.settings.endpoint);
-    if (!get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true)) fw.egress.tls.verify_peer = false;
+    target.http = sink_http(eb, "eventbridge", source, target.settings.endpoint);
+    if (auto bundle = env("AWS_CA_BUNDLE"); bundle && target.http.tls.ca_file.empty())
+      target.http.tls = {true, {}, *bundle, "AWS_CA_BUNDLE"};
+    if (!get<bool>(eb, "tls_verify", "eventbridge", source).value_or(true)) target.http.tls.verify_peer = false;
+    // STS, container and IMDS: the AWS trust (AWS_CA_BUNDLE, else eventbridge.ca_file), always verified.
+    target.credentials.proxy = target.http.proxy;
+    target.credentials.tls = {true, {}, target.http.tls.ca_file, target.http.tls.ca_file_setting};
+    if (auto bundle = env("AWS_CA_BUNDLE")) target.credentials.tls = {true, {}, *bundle, "AWS_CA_BUNDLE"};
     fw.eventbridge = std::move(target);
   }
   f.event_bus = get<std::string>(eb, "event_bus", "eventbridge", source).value_or("");
@@ -191,7 +207,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   reject_unknown(crm, {"url", "timeout_ms", "ca_file", "tls_verify"}, "crm", source);
   auto crm_url = env("CRM_WEBHOOK_URL");
   if (!crm_url) crm_url = get<std::string>(crm, "url", "crm", source);
-  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
+  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"));
 
   auto& al = section("alerts");
   reject_unknown(al, {"sinks", "webhook_url", "timeout_ms", "ca_file", "tls_verify"}, "alerts", source);
@@ -207,10 +223,10 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     if (hook) {
       auto url = get<std::string>(al, "webhook_url", "alerts", source);
       if (!url) fail(where(*al.get("sinks"), source) + ": alerts.sinks includes webhook but alerts.webhook_url is not set");
-      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
+      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"));
     }
   } else if (auto url = get<std::string>(al, "webhook_url", "alerts", source)) {
-    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"), fw.egress.tls, fw.trust_files);
+    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"));
   }
 
   auto& au = section("audit");
@@ -218,7 +234,6 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   fw.audit.path = get<std::string>(au, "path", "audit", source).value_or("genesys-relay-audit.jsonl");
   fw.audit.max_bytes = static_cast<std::size_t>(positive(get<std::int64_t>(au, "max_bytes", "audit", source), 64 << 20, "max_bytes", au, source, 4096));
   fw.audit.keep = static_cast<int>(positive(get<std::int64_t>(au, "keep", "audit", source), 5, "keep", au, source, 0));
-  fw.egress.proxy = net::proxy_settings::from_env();
 }
 
 }  // namespace
@@ -263,6 +278,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   m.credentials.client_id = get<std::string>(g, "client_id", "genesys", source).value_or("");
   if (auto s = get<std::string>(g, "client_secret", "genesys", source)) m.credentials.client_secret = secret(*s);
   m.http.tls.ca_file = get<std::string>(g, "ca_file", "genesys", source).value_or("");
+  if (!m.http.tls.ca_file.empty()) m.http.tls.ca_file_setting = "genesys.ca_file";
   m.http.tls.verify_peer = get<bool>(g, "tls_verify", "genesys", source).value_or(true);
 
   auto& mon = section("monitor");

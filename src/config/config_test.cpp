@@ -205,6 +205,34 @@ TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
             "relay.toml:6: metrics.listen: 'everywhere' is not host:port (e.g. 127.0.0.1:9464 or [::1]:9464)");
 }
 
+TEST_F(Config, EachSinkHasItsOwnTlsSettings) {
+  g_env["AWS_CA_BUNDLE"] = "/etc/aws-bundle.pem";
+  auto c = parse(std::string(kSim) +
+                     "[eventbridge]\nregion=\"us-east-1\"\n"
+                     "[crm]\nurl=\"https://127.0.0.1:9445/crm\"\ntls_verify=false\n"
+                     "[alerts]\nwebhook_url=\"https://alerts.example.com/a\"\nca_file=\"/etc/alerts-ca.pem\"\n",
+                 "relay.toml", fake_env, purpose::forward);
+  ASSERT_TRUE(c.forwarding.crm && c.forwarding.alert_webhook && c.forwarding.eventbridge);
+  EXPECT_FALSE(c.forwarding.crm->http.tls.verify_peer);
+  auto& eb = *c.forwarding.eventbridge;
+  EXPECT_TRUE(eb.http.tls.verify_peer) << "crm.tls_verify must not reach EventBridge";
+  EXPECT_TRUE(eb.credentials.tls.verify_peer) << "nor STS, the container endpoint or IMDS";
+  EXPECT_EQ(eb.http.tls.ca_file, "/etc/aws-bundle.pem");
+  EXPECT_EQ(eb.http.tls.ca_file_setting, "AWS_CA_BUNDLE");
+  EXPECT_EQ(eb.credentials.tls.ca_file, "/etc/aws-bundle.pem");
+  EXPECT_TRUE(c.forwarding.alert_webhook->http.tls.verify_peer);
+  EXPECT_EQ(c.forwarding.alert_webhook->http.tls.ca_file, "/etc/alerts-ca.pem");
+  EXPECT_EQ(c.forwarding.alert_webhook->http.tls.ca_file_setting, "alerts.ca_file");
+  EXPECT_TRUE(c.forwarding.crm->http.tls.ca_file.empty()) << "the alert webhook's CA is not the CRM's";
+
+  // eventbridge.tls_verify = false (loopback endpoint) leaves the credential endpoints verified.
+  auto local = parse(std::string(kSim) + "[eventbridge]\nregion=\"us-east-1\"\nendpoint=\"https://127.0.0.1:9444\"\n"
+                                         "tls_verify=false\n",
+                     "relay.toml", fake_env, purpose::forward);
+  EXPECT_FALSE(local.forwarding.eventbridge->http.tls.verify_peer);
+  EXPECT_TRUE(local.forwarding.eventbridge->credentials.tls.verify_peer);
+}
+
 TEST_F(Config, WebhookTokensNeverAppearInErrors) {
   g_env["CRM_WEBHOOK_TOKEN"] = "crm-t0ken-value";
   auto e = error_of(std::string(kSim) + "[monitor]\nqueues=[\"q\"]\n[crm]\nurl=\"http://crm.example.com/x\"\n");

@@ -51,6 +51,7 @@ struct tls_options {
   bool verify_peer = true;  // only turned off by an explicit user setting
   std::string ca_pem;       // extra trust anchors (e.g. the simulator's certificate)
   std::string ca_file;
+  std::string ca_file_setting;  // the setting that named ca_file ("crm.ca_file"), for messages
 };
 
 struct proxy_settings {

@@ -96,8 +96,8 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls) {
   if (!tls.ca_file.empty()) {
     ctx->load_verify_file(tls.ca_file, ec);
     if (ec)
-      throw relay_error(error_kind::config,
-                        "cannot load CA file '" + tls.ca_file + "': " + ec.message());
+      throw relay_error(error_kind::config, (tls.ca_file_setting.empty() ? "" : tls.ca_file_setting + ": ") +
+                                                "cannot load the CA file '" + tls.ca_file + "': " + ec.message());
   }
   return ctx;
 }

@@ -59,34 +59,32 @@ void export_delivery(metrics::exposition& x, const std::string& sink, const deli
   x.counter("relay_sink_retries_total", "entries sent again", l, static_cast<double>(s.entries_retried));
 }
 
-net::http_client_options with_trust_files(net::http_client_options o, const std::vector<trust_file>& files) {
-  for (auto& f : files) {
-    auto pem = aws::read_file_if_present(f.path);
-    if (!pem) throw relay_error(error_kind::config, f.setting + ": cannot read the certificate file '" + f.path + "'");
-    o.tls.ca_pem += *pem;
-  }
-  return o;
-}
-
 }  // namespace
 
 struct forwarding_service::impl {
   impl(asio::any_io_executor ex, genesys::api_client& api, forwarding_settings s, log_fn lg, metrics::registry* m)
       : settings(std::move(s)),
         log(std::move(lg)),
-        egress(ex, with_trust_files(settings.egress, settings.trust_files)),
+        executor(ex),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
         idle(ex, steady_clock::time_point::max()) {
     state = std::make_unique<delivery::idempotency_store>(settings.state_path.empty() ? ":memory:" : settings.state_path);
     if (!settings.audit.path.empty()) audit = std::make_unique<sinks::file::audit_log>(settings.audit);
     if (settings.eventbridge) build_eventbridge(*settings.eventbridge);
-    if (settings.crm) crm = std::make_unique<sinks::webhook::publisher>(egress, *settings.crm);
-    if (settings.alert_webhook) alert_hook = std::make_unique<sinks::webhook::publisher>(egress, *settings.alert_webhook);
+    if (settings.crm) crm = std::make_unique<sinks::webhook::publisher>(client(settings.crm->http), *settings.crm);
+    if (settings.alert_webhook)
+      alert_hook = std::make_unique<sinks::webhook::publisher>(client(settings.alert_webhook->http), *settings.alert_webhook);
     fwd = std::make_unique<forwarder>(
         forwarder_parts{api, eventbridge.get(), crm.get(), alert_hook.get(), audit.get(), state.get(), log, m},
         settings.forwarder);
     if (m) register_metrics(*m);
+  }
+
+  // One client per sink (and one for the AWS credential endpoints): its TLS trust and pool are
+  // its own. Clients live as long as the service, so references to them stay valid.
+  net::http_client& client(const net::http_client_options& o) {
+    return *clients.emplace_back(std::make_unique<net::http_client>(executor, o));
   }
 
   void build_eventbridge(eventbridge_target& t) {
@@ -102,9 +100,11 @@ struct forwarding_service::impl {
                                       " (or eventbridge.region in the config file; eventbridge.enabled = false forwards to the CRM webhook only)");
     }
     ctx.region = t.settings.region;
-    ctx.http = &egress;
+    auto credentials_options = t.credentials;
+    credentials_options.tls.verify_peer = true;
+    ctx.http = &client(credentials_options);
     creds = std::make_unique<aws::credentials_cache>(t.keys ? aws::static_provider(*t.keys) : aws::default_chain(ctx));
-    eventbridge = std::make_unique<sinks::eventbridge::publisher>(egress, *creds, t.settings);
+    eventbridge = std::make_unique<sinks::eventbridge::publisher>(client(t.http), *creds, t.settings);
   }
 
   void register_metrics(metrics::registry& m) {
@@ -205,7 +205,8 @@ struct forwarding_service::impl {
 
   forwarding_settings settings;
   log_fn log;
-  net::http_client egress;
+  asio::any_io_executor executor;
+  std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them
   std::unique_ptr<delivery::idempotency_store> state;
   std::unique_ptr<sinks::file::audit_log> audit;
   std::unique_ptr<aws::credentials_cache> creds;

@@ -1,6 +1,7 @@
 #pragma once
 // The forwarder as a running service: builds the sinks from settings (EventBridge with the AWS
-// default credential chain, the CRM and alert webhooks, the audit log, the durable state), and
+// default credential chain, the CRM and alert webhooks, each over its own HTTP client and TLS
+// settings, the audit log, the durable state), and
 // turns triggers into forwards with bounded concurrency:
 //   - the monitor's ConversationEnd of a chat/message conversation ("conversation-end"),
 //   - optionally every `periodic` while such a conversation is active ("periodic-<n>", n counted
@@ -40,6 +41,10 @@ struct eventbridge_target {
   sinks::eventbridge::eventbridge_settings settings;  // empty region/endpoint: the AWS configuration's
   std::string profile;                                 // empty: AWS_PROFILE, then "default"
   std::optional<aws::credentials> keys;                // set: these keys (demo, benchmarks); else the default chain
+  // Each has its own client: eventbridge.tls_verify = false (loopback only) never reaches STS,
+  // the container endpoint or IMDS, and no other sink's setting reaches either.
+  net::http_client_options http;         // the EventBridge endpoint
+  net::http_client_options credentials;  // STS, container and IMDS: verification always on
 };
 
 struct trigger_settings {
@@ -53,12 +58,6 @@ struct trigger_settings {
   std::chrono::hours state_retention{24 * 7};  // finished keys older than this are pruned (hourly)
 };
 
-// Extra trust anchors for the sinks, read when the service starts: the setting that named the
-// file (for the error message) and its path.
-struct trust_file {
-  std::string setting, path;
-};
-
 struct forwarding_settings {
   forwarder_settings forwarder;
   std::optional<eventbridge_target> eventbridge;
@@ -67,8 +66,6 @@ struct forwarding_settings {
   sinks::file::audit_settings audit;  // empty path: no audit log
   std::string state_path;             // empty: in memory (nothing survives a restart)
   trigger_settings triggers;
-  net::http_client_options egress;    // TLS trust and proxy for EventBridge and the webhooks
-  std::vector<trust_file> trust_files;  // appended to egress.tls.ca_pem
 };
 
 struct service_stats {

@@ -18,6 +18,7 @@ namespace grm::sinks::webhook {
 
 struct webhook_settings {
   std::string url;
+  net::http_client_options http;  // this webhook's own TLS trust, proxy and pool
   secret bearer_token;  // sent as Authorization: Bearer, when set
   std::chrono::milliseconds request_timeout{10'000};
   delivery::delivery_options delivery{.linger = std::chrono::milliseconds{0}};
@@ -25,6 +26,7 @@ struct webhook_settings {
 
 class publisher final {
  public:
+  // `http` (built from settings.http by the caller) must outlive the publisher.
   publisher(net::http_client& http, webhook_settings settings);
   ~publisher();
   publisher(const publisher&) = delete;
