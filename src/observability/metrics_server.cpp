@@ -12,6 +12,7 @@
 #include <list>
 
 #include "core/error.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics.hpp"
 
 namespace grm::metrics {
@@ -28,7 +29,8 @@ namespace {
 constexpr auto kSessionDeadline = std::chrono::seconds{30};
 constexpr std::size_t kMaxRequestBytes = 16 * 1024;  // a scrape request is a GET line and a few headers
 
-http::response<http::string_body> answer(const http::request<http::empty_body>& req, const registry& metrics) {
+http::response<http::string_body> answer(const http::request<http::empty_body>& req, const registry& metrics,
+                                         const health::registry* health) {
   http::response<http::string_body> res{http::status::ok, req.version()};
   res.set(http::field::server, "genesys-relay");
   res.keep_alive(req.keep_alive());
@@ -40,13 +42,17 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
   } else if (path == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = metrics.render();
-  } else if (path == "/healthz") {
-    res.set(http::field::content_type, "text/plain");
-    res.body() = "ok\n";
+  } else if (path == "/healthz" || path == "/readyz") {
+    static const health::registry none;
+    const auto& checks = health ? *health : none;
+    bool readiness = path == "/readyz";
+    res.set(http::field::content_type, "application/json");
+    res.body() = checks.render_json(readiness);
+    if (readiness && !checks.ready()) res.result(http::status::service_unavailable);
   } else {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "text/plain");
-    res.body() = "not found: try /metrics or /healthz\n";
+    res.body() = "not found: try /metrics, /healthz or /readyz\n";
   }
   res.prepare_payload();
   if (req.method() == http::verb::head) res.body().clear();
@@ -56,8 +62,9 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
 }  // namespace
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
-  impl(asio::any_io_executor ex, const registry& m) : metrics(m), acceptor(ex) {}
+  impl(asio::any_io_executor ex, const registry& m, const health::registry* h) : metrics(m), health(h), acceptor(ex) {}
   const registry& metrics;
+  const health::registry* health;
   tcp::acceptor acceptor;
   std::list<beast::tcp_stream*> sessions;  // open sessions, closed by stop() (a scraper's keep-alive
                                            // connection must not hold the process for its deadline)
@@ -78,7 +85,7 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
       parser.header_limit(kMaxRequestBytes);
       auto [rec, n] = co_await http::async_read(stream, buf, parser, as_tuple(use_awaitable));
       if (rec) co_return;  // closed, timed out or a malformed request: the session ends
-      auto res = answer(parser.get(), metrics);
+      auto res = answer(parser.get(), metrics, health);
       auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
       if (wec || !res.keep_alive()) co_return;
     }
@@ -97,8 +104,8 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
 };
 
 metrics_server::metrics_server(asio::any_io_executor ex, const registry& metrics, const std::string& host,
-                               std::uint16_t port)
-    : impl_(std::make_shared<impl>(ex, metrics)) {
+                               std::uint16_t port, const health::registry* health)
+    : impl_(std::make_shared<impl>(ex, metrics, health)) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) throw relay_error(error_kind::config, "metrics listen address '" + host + "' is not an IP address");

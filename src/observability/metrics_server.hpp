@@ -1,5 +1,7 @@
 #pragma once
-// The scrape endpoint: GET /metrics (Prometheus text format), GET /healthz (the process is up).
+// The scrape endpoint: GET /metrics (Prometheus text format), GET /healthz (the process is up:
+// always 200, the JSON body names the failing checks) and GET /readyz (200 when every health
+// check passes, 503 naming the failing ones).
 // Plain HTTP on the address given (loopback by default); keep-alive; every read and write has a
 // deadline so a stalled scraper cannot hold a session open. Beast stays inside the .cpp.
 #include <boost/asio/any_io_executor.hpp>
@@ -7,6 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
+namespace grm::health {
+class registry;
+}
 
 namespace grm::metrics {
 
@@ -16,7 +22,7 @@ class metrics_server final {
  public:
   // Listens on host:port (port 0: any free port); throws relay_error(config) naming the address.
   metrics_server(boost::asio::any_io_executor executor, const registry& metrics, const std::string& host,
-                 std::uint16_t port);
+                 std::uint16_t port, const health::registry* health = nullptr);
   ~metrics_server();
   metrics_server(const metrics_server&) = delete;
   metrics_server& operator=(const metrics_server&) = delete;

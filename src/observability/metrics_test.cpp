@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "net/http.hpp"
 #include "observability/metrics.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics_server.hpp"
 
 namespace grm::metrics {
@@ -82,12 +83,19 @@ TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   asio::io_context ioc;
   registry r;
   r.counter("relay_frames_total", "frames").inc(42);
-  metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0);
+  health::registry checks;
+  bool audit_ok = true;
+  checks.add("genesys stream", [] { return health::result{}; });
+  checks.add("audit", [&] {
+    return audit_ok ? health::result{} : health::result{health::status::failing, "cannot write \"/dev/full\": disk full"};
+  });
+  metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0, &checks);
   net::http_client http(ioc.get_executor(), {});
   auto base = "http://127.0.0.1:" + std::to_string(server.port());
   auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
     std::vector<net::http_response> out;
-    for (auto path : {"/metrics", "/healthz", "/nope"}) {
+    for (auto path : {"/metrics", "/healthz", "/readyz", "/healthz", "/readyz", "/nope"}) {
+      if (out.size() == 3) audit_ok = false;
       net::http_request req;
       req.url = base + path;
       auto res = co_await http.send(req);
@@ -103,14 +111,24 @@ TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   }, asio::use_future);
   ioc.run();
   auto res = f.get();
-  ASSERT_EQ(res.size(), 4u);
+  ASSERT_EQ(res.size(), 7u);
   EXPECT_EQ(res[0].status, 200u);
   EXPECT_NE(res[0].body.find("relay_frames_total 42\n"), std::string::npos) << res[0].body;
   EXPECT_EQ(res[0].header_value("content-type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string all_ok = R"({"status":"ok","checks":[{"name":"genesys stream","status":"ok"},{"name":"audit","status":"ok"}]})";
   EXPECT_EQ(res[1].status, 200u);
-  EXPECT_EQ(res[1].body, "ok\n");
-  EXPECT_EQ(res[2].status, 404u);
-  EXPECT_EQ(res[3].status, 405u);
+  EXPECT_EQ(res[1].body, all_ok + "\n");
+  EXPECT_EQ(res[1].header_value("content-type").value_or(""), "application/json");
+  EXPECT_EQ(res[2].status, 200u);
+  EXPECT_EQ(res[2].body, all_ok + "\n");
+  // A failing check: alive (200, degraded) but not ready (503), the failure named in both.
+  const std::string failing = R"({"name":"audit","status":"failing","detail":"cannot write \"/dev/full\": disk full"})";
+  EXPECT_EQ(res[3].status, 200u);
+  EXPECT_EQ(res[3].body, R"({"status":"degraded","checks":[{"name":"genesys stream","status":"ok"},)" + failing + "]}\n");
+  EXPECT_EQ(res[4].status, 503u);
+  EXPECT_EQ(res[4].body, R"({"status":"not ready","checks":[{"name":"genesys stream","status":"ok"},)" + failing + "]}\n");
+  EXPECT_EQ(res[5].status, 404u);
+  EXPECT_EQ(res[6].status, 405u);
   EXPECT_EQ(http.stats().connections_opened, 1u) << "one keep-alive connection for all requests";
 }
 

@@ -1,0 +1,66 @@
+#include "observability/health.hpp"
+
+#include <fmt/format.h>
+
+namespace grm::health {
+
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string_view to_string(status s) noexcept { return s == status::ok ? "ok" : "failing"; }
+
+void registry::add(std::string name, check c) {
+  std::lock_guard lock(mu_);
+  checks_.emplace_back(std::move(name), std::move(c));
+}
+
+std::vector<named_result> registry::evaluate() const {
+  std::vector<std::pair<std::string, check>> checks;
+  {
+    std::lock_guard lock(mu_);
+    checks = checks_;
+  }
+  std::vector<named_result> out;
+  for (auto& [name, c] : checks) out.push_back({name, c()});
+  return out;
+}
+
+bool registry::ready() const {
+  for (auto& n : evaluate())
+    if (n.r.state != status::ok) return false;
+  return true;
+}
+
+std::string registry::render_json(bool readiness) const {
+  auto results = evaluate();
+  bool all_ok = true;
+  std::string checks;
+  for (auto& n : results) {
+    all_ok = all_ok && n.r.state == status::ok;
+    if (!checks.empty()) checks += ',';
+    checks += fmt::format(R"({{"name":{},"status":"{}"{}}})", json_string(n.name), to_string(n.r.state),
+                          n.r.detail.empty() ? "" : ",\"detail\":" + json_string(n.r.detail));
+  }
+  auto overall = all_ok ? "ok" : readiness ? "not ready" : "degraded";
+  return fmt::format(R"({{"status":"{}","checks":[{}]}})", overall, checks) + "\n";
+}
+
+}  // namespace grm::health
