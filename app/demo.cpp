@@ -122,7 +122,7 @@ int run_demo(const demo_args& args) {
   sources::monitor_service service(ioc.get_executor(), monitor_settings, router, log_line, print_stream_error);
   sentiment::forwarding_service forwarding(ioc.get_executor(), service.api(), demo_forwarding(aws, crm, alerts, dir), log_line);
   std::map<std::string, int> outcomes;
-  forwarding.on_report([&](const sentiment::forward_report& r) { ++outcomes[r.outcome]; });
+  forwarding.on_report([&](const sentiment::forward_report& r) { ++outcomes[std::string(to_string(r.outcome))]; });
   router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
   auto total = duration<double>(args.duration_s);
   auto started = steady_clock::now();

@@ -19,14 +19,16 @@ namespace asio = boost::asio;
 
 std::string report_line(const sentiment::forward_report& r, bool json) {
   if (json) return sentiment::audit_line(r);
-  std::string line = fmt::format("{}  {}", r.conversation_id, r.outcome);
+  using sentiment::forward_outcome;
+  std::string line = fmt::format("{}  {}", r.conversation_id, to_string(r.outcome));
   if (!r.polarity.empty()) line += fmt::format("  {} (confidence {:.4f})", r.polarity, r.confidence);
   if (!r.event_id.empty()) line += "  eventId " + r.event_id;
-  if (r.outcome == "forwarded" || r.outcome == "duplicate") line += "  forwardingId " + r.forwarding_id;
+  if (r.outcome == forward_outcome::forwarded || r.outcome == forward_outcome::duplicate)
+    line += "  forwardingId " + r.forwarding_id;
   if (r.marker != "skipped") line += "  marker " + r.marker;
   if (!r.webhook.empty() && r.webhook != "skipped") line += "  webhook " + r.webhook;
   if (r.alert) line += "  ALERT";
-  if (r.outcome != "duplicate") line += fmt::format("  {:.1f} ms", r.latency.total);
+  if (r.outcome != forward_outcome::duplicate) line += fmt::format("  {:.1f} ms", r.latency.total);
   if (!r.reason.empty()) line += "  — " + r.reason;
   return line;
 }
@@ -80,7 +82,7 @@ int run_forward(const forward_args& args) {
     for (auto& id : args.conversation_ids) {
       auto r = co_await service->forward(id, args.trigger);
       std::cout << report_line(r, args.json) << std::endl;
-      if (r.outcome == "failed" || r.outcome == "not-found") code = 1;
+      if (r.outcome == sentiment::forward_outcome::failed || r.outcome == sentiment::forward_outcome::not_found) code = 1;
     }
     co_await service->close();
   }, asio::use_future);

@@ -64,11 +64,11 @@ run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& ser
       auto& id = ids[next++];
       auto t0 = steady_clock::now();
       auto report = co_await service.forward(id, "bench");
-      if (report.outcome == "forwarded") {
+      if (report.outcome == grm::sentiment::forward_outcome::forwarded) {
         ++r.ok;
         if (measure) r.latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
       } else {
-        if (r.first_failure.empty()) r.first_failure = report.outcome + ": " + report.reason;
+        if (r.first_failure.empty()) r.first_failure = std::string(to_string(report.outcome)) + ": " + report.reason;
         ++r.failed;
       }
     }

@@ -139,7 +139,7 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
 TEST_F(Forwarder, NegativeChatIsForwardedEverywhereMarkedAlertedAndAudited) {
   genesys.add_sentiment(chat(1));  // STA: score -0.7, nine of ten customer phrases negative
   auto r = forward(conversation(1));
-  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  ASSERT_EQ(to_string(r.outcome), "forwarded") << r.reason;
   EXPECT_EQ(r.polarity, "negative");
   EXPECT_DOUBLE_EQ(r.confidence, 0.9);
   EXPECT_TRUE(r.alert);
@@ -192,7 +192,7 @@ TEST_F(Forwarder, AnalyticsSourceFollowsEveryPage) {
   genesys.add_sentiment(c);
   make_forwarder(with([](auto& o) { o.source = sentiment::source_kind::analytics; }));
   auto r = forward(conversation(2));
-  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  ASSERT_EQ(to_string(r.outcome), "forwarded") << r.reason;
   EXPECT_DOUBLE_EQ(r.confidence, 0.82);  // the seed's sentimentOverallScore
   EXPECT_EQ(r.polarity, "negative");
   EXPECT_GE(genesys.sentiment_reads(), 7u);
@@ -203,7 +203,7 @@ TEST_F(Forwarder, LowConfidenceStopsWithTheReasonInTheAuditLog) {
   c.customer_phrases = {-1, 1, 0, 0, -1};  // two of five agree with "negative"
   genesys.add_sentiment(c);
   auto r = forward(conversation(3));
-  EXPECT_EQ(r.outcome, "below-threshold");
+  EXPECT_EQ(to_string(r.outcome), "below-threshold");
   EXPECT_EQ(r.reason, "confidence 0.4 is below the threshold 0.75 (speech-analytics sentiment, polarity negative)");
   EXPECT_TRUE(aws.events().empty());
   EXPECT_TRUE(crm.received().empty());
@@ -216,14 +216,14 @@ TEST_F(Forwarder, NotAnalysedYetIsRetriedUntilTheHorizonThenRecorded) {
   genesys.add_sentiment(c);
   make_forwarder(with([](auto& o) { o.not_analysed_horizon = milliseconds{5000}, o.not_analysed_backoff = milliseconds{5}; }));
   auto r = forward(conversation(4));
-  EXPECT_EQ(r.outcome, "forwarded") << r.reason;  // analysed on the third read
+  EXPECT_EQ(to_string(r.outcome), "forwarded") << r.reason;  // analysed on the third read
 
   auto later = chat(5);
   later.not_analysed = 1000;
   genesys.add_sentiment(later);
   make_forwarder(with([](auto& o) { o.not_analysed_horizon = milliseconds{30}, o.not_analysed_backoff = milliseconds{5}; }));
   r = forward(conversation(5));
-  EXPECT_EQ(r.outcome, "not-analysed");
+  EXPECT_EQ(to_string(r.outcome), "not-analysed");
   EXPECT_EQ(r.reason, "no speech-analytics sentiment for conversation " + conversation(5) + " yet after waiting 30 ms");
   // Not analysed is not final: the same trigger may try again later.
   EXPECT_FALSE(state->find(conversation(5) + ":manual"));
@@ -231,10 +231,10 @@ TEST_F(Forwarder, NotAnalysedYetIsRetriedUntilTheHorizonThenRecorded) {
 
 TEST_F(Forwarder, AnUnknownConversationIsNotFoundAndTheNextOneStillGoes) {
   auto r = forward(conversation(404));
-  EXPECT_EQ(r.outcome, "not-found");
+  EXPECT_EQ(to_string(r.outcome), "not-found");
   EXPECT_EQ(r.reason, "conversation " + conversation(404) + " not found");
   genesys.add_sentiment(chat(6));
-  EXPECT_EQ(forward(conversation(6)).outcome, "forwarded");
+  EXPECT_EQ(to_string(forward(conversation(6)).outcome), "forwarded");
 }
 
 TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
@@ -242,7 +242,7 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
   c.conflicts = 2;
   genesys.add_sentiment(c);
   auto r = forward(conversation(7));
-  EXPECT_EQ(r.outcome, "forwarded");
+  EXPECT_EQ(to_string(r.outcome), "forwarded");
   EXPECT_EQ(r.marker, "written");
   EXPECT_EQ(genesys.sentiment_of(conversation(7))->attribute_writes, 1);
 
@@ -250,7 +250,7 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
   always_conflicting.conflicts = 1000;  // far more 409s than conflict_retries (3) allows
   genesys.add_sentiment(always_conflicting);
   r = forward(conversation(8));
-  EXPECT_EQ(r.outcome, "forwarded");  // the marker is bookkeeping; the event still goes out
+  EXPECT_EQ(to_string(r.outcome), "forwarded");  // the marker is bookkeeping; the event still goes out
   EXPECT_EQ(r.marker, "conflict: still 409 after 4 attempts");
 }
 
@@ -258,7 +258,7 @@ TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
   genesys.add_sentiment(chat(9));
   make_forwarder(with([](auto& o) { o.participant_attributes = false, o.conversation_attributes = true; }));
   auto r = forward(conversation(9));
-  EXPECT_EQ(r.outcome, "forwarded");
+  EXPECT_EQ(to_string(r.outcome), "forwarded");
   auto rec = genesys.sentiment_of(conversation(9));
   EXPECT_EQ(rec->conversation_attributes.at("sentimentForwardingId"), r.forwarding_id);
   EXPECT_TRUE(rec->participant_attributes.empty());
@@ -271,12 +271,12 @@ TEST_F(Forwarder, TheSeedsOwnFlowAnalyticsThenPutWorksWithoutTheParticipantRead)
     o.participant_attributes = false, o.conversation_attributes = true;
   }));
   auto r = forward(conversation(12));
-  ASSERT_EQ(r.outcome, "forwarded") << r.reason;
+  ASSERT_EQ(to_string(r.outcome), "forwarded") << r.reason;
   EXPECT_EQ(r.marker, "written");
   EXPECT_EQ(genesys.sentiment_of(conversation(12))->conversation_attributes.at("forwardingStatus"), "forwarded");
   // An id the org does not know: the query finds no sentiment, so nothing is written or sent.
   r = forward("00000000-0000-4000-8000-00000000dead");
-  EXPECT_EQ(r.outcome, "not-analysed");
+  EXPECT_EQ(to_string(r.outcome), "not-analysed");
   EXPECT_EQ(r.marker, "skipped");
 }
 
@@ -284,7 +284,7 @@ TEST_F(Forwarder, AFailingWebhookDoesNotBlockEventBridge) {
   genesys.add_sentiment(chat(10));
   crm.fail_next(100, 400);
   auto r = forward(conversation(10));
-  EXPECT_EQ(r.outcome, "forwarded");
+  EXPECT_EQ(to_string(r.outcome), "forwarded");
   EXPECT_FALSE(r.event_id.empty());
   EXPECT_NE(r.webhook.find("HTTP400: webhook " + crm.https_url() + "/crm answered HTTP 400"), std::string::npos) << r.webhook;
   EXPECT_NE(r.reason.find("webhook failed"), std::string::npos);
@@ -295,7 +295,7 @@ TEST_F(Forwarder, FailingEventBridgeDoesNotBlockTheWebhook) {
   use_aws_secret("a-wrong-secret");
   make_forwarder({});
   auto r = forward(conversation(11));
-  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_EQ(to_string(r.outcome), "failed");
   EXPECT_NE(r.reason.find("EventBridge: InvalidSignatureException"), std::string::npos) << r.reason;
   EXPECT_EQ(r.reason.find("a-wrong-secret"), std::string::npos);
   EXPECT_EQ(crm.received().size(), 1u);
@@ -305,16 +305,16 @@ TEST_F(Forwarder, FailingEventBridgeDoesNotBlockTheWebhook) {
 TEST_F(Forwarder, EachTriggerForwardsOnceEvenAcrossRestarts) {
   genesys.add_sentiment(chat(12));
   auto first = forward(conversation(12), "end");
-  ASSERT_EQ(first.outcome, "forwarded");
+  ASSERT_EQ(to_string(first.outcome), "forwarded");
   auto again = forward(conversation(12), "end");
-  EXPECT_EQ(again.outcome, "duplicate");
+  EXPECT_EQ(to_string(again.outcome), "duplicate");
   EXPECT_EQ(again.forwarding_id, first.forwarding_id);
   // A new process: the same state file.
   state = std::make_unique<delivery::idempotency_store>(dir + "/state.db");
   make_forwarder({});
-  EXPECT_EQ(forward(conversation(12), "end").outcome, "duplicate");
+  EXPECT_EQ(to_string(forward(conversation(12), "end").outcome), "duplicate");
   // Another trigger forwards again, but the escalation alert is raised once per conversation.
-  EXPECT_EQ(forward(conversation(12), "periodic-1").outcome, "forwarded");
+  EXPECT_EQ(to_string(forward(conversation(12), "periodic-1").outcome), "forwarded");
   EXPECT_EQ(alerts.received().size(), 1u);
   std::size_t forwarded_events = 0;
   for (auto& e : aws.events()) forwarded_events += e.detail_type == "ChatSentimentAnalysis";
@@ -326,7 +326,7 @@ TEST_F(Forwarder, APayloadTheSchemaRefusesIsDeadLetteredWithTheValidatorsMessage
   c.id = "NOT-A-GENESYS-ID";
   genesys.add_sentiment(c);
   auto r = forward("NOT-A-GENESYS-ID");
-  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_EQ(to_string(r.outcome), "failed");
   EXPECT_NE(r.reason.find("the payload fails chat-sentiment.v1.json: $.conversationId: "), std::string::npos) << r.reason;
   EXPECT_TRUE(aws.events().empty());
 }
@@ -335,21 +335,21 @@ TEST_F(Forwarder, GenesysErrorsAreFailuresWithTheirMessageAndTheProcessGoesOn) {
   genesys.add_sentiment(chat(14));
   genesys.forbid(true);
   auto r = forward(conversation(14));
-  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_EQ(to_string(r.outcome), "failed");
   EXPECT_NE(r.reason.find("lacks a permission (HTTP 403"), std::string::npos) << r.reason;
   genesys.forbid(false);
   genesys.fail_next(2, 502);
-  EXPECT_EQ(forward(conversation(14)).outcome, "forwarded");  // 502s retried; a failure is not final
+  EXPECT_EQ(to_string(forward(conversation(14)).outcome), "forwarded");  // 502s retried; a failure is not final
   genesys.rate_limit_next(1, 1);
   genesys.add_sentiment(chat(15));
-  EXPECT_EQ(forward(conversation(15)).outcome, "forwarded");  // 429 + Retry-After honoured
+  EXPECT_EQ(to_string(forward(conversation(15)).outcome), "forwarded");  // 429 + Retry-After honoured
 }
 
 TEST_F(Forwarder, A401RefreshesTheTokenOnceAndWrongCredentialsFailWithoutTheSecret) {
   genesys.add_sentiment(chat(16));
   genesys.revoke_tokens();  // the cached token now answers 401
   auto r = forward(conversation(16));
-  EXPECT_EQ(r.outcome, "forwarded") << r.reason;
+  EXPECT_EQ(to_string(r.outcome), "forwarded") << r.reason;
 
   tokens = std::make_unique<genesys::token_provider>(*http, genesys.https_url(),
                                                      genesys::client_credentials{"sim-client", secret("not-the-secret")},
@@ -359,7 +359,7 @@ TEST_F(Forwarder, A401RefreshesTheTokenOnceAndWrongCredentialsFailWithoutTheSecr
   make_forwarder({});
   genesys.add_sentiment(chat(17));
   r = forward(conversation(17));
-  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_EQ(to_string(r.outcome), "failed");
   EXPECT_NE(r.reason.find("sim-client"), std::string::npos) << r.reason;
   EXPECT_EQ(r.reason.find("not-the-secret"), std::string::npos) << r.reason;
   auto lines = audit_lines();
@@ -371,11 +371,11 @@ TEST_F(Forwarder, GatewayTimeoutsBeyondTheRetryBudgetFailThatConversationOnly) {
   genesys.add_sentiment(chat(19));
   genesys.fail_next(20, 504);
   auto r = forward(conversation(18));
-  EXPECT_EQ(r.outcome, "failed");
+  EXPECT_EQ(to_string(r.outcome), "failed");
   EXPECT_NE(r.reason.find("HTTP 504"), std::string::npos) << r.reason;
   genesys.fail_next(0, 504);
-  EXPECT_EQ(forward(conversation(19)).outcome, "forwarded");
-  EXPECT_EQ(forward(conversation(18)).outcome, "forwarded") << "a failed trigger is not recorded as done";
+  EXPECT_EQ(to_string(forward(conversation(19)).outcome), "forwarded");
+  EXPECT_EQ(to_string(forward(conversation(18)).outcome), "forwarded") << "a failed trigger is not recorded as done";
 }
 
 TEST_F(Forwarder, AuditLogRotatesBySize) {

@@ -109,7 +109,7 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
 
   std::size_t forwarded() const {
     std::size_t n = 0;
-    for (auto& r : reports) n += r.outcome == "forwarded";
+    for (auto& r : reports) n += r.outcome == sentiment::forward_outcome::forwarded;
     return n;
   }
 };
@@ -121,7 +121,7 @@ TEST_F(ForwardingService, ChatEndTriggersOneForwardEvenWhenTheEndIsSeenTwice) {
   service->on_event(event(lifecycle::end, conversation(1)));
   service->on_event(event(lifecycle::end, conversation(1)));  // the same end on the second channel
   ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
-  EXPECT_EQ(reports[0].outcome, "forwarded") << reports[0].reason;
+  EXPECT_EQ(to_string(reports[0].outcome), "forwarded") << reports[0].reason;
   EXPECT_EQ(reports[0].trigger, "conversation-end");
   EXPECT_EQ(reports.size(), 1u);
   // A replay after it was forwarded is refused by the durable state, before any API call.
@@ -172,7 +172,7 @@ TEST_F(ForwardingService, ATriggerQueuedWhenTheProcessStoppedIsResumedByTheNextR
   ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
   EXPECT_EQ(service->stats().resumed, 1u);
   EXPECT_EQ(reports[0].conversation_id, conversation(3));
-  EXPECT_EQ(reports[0].outcome, "forwarded") << reports[0].reason;
+  EXPECT_EQ(to_string(reports[0].outcome), "forwarded") << reports[0].reason;
   EXPECT_EQ(crm.received().size(), 1u);
   EXPECT_NE(std::find_if(logs.begin(), logs.end(),
                          [](auto& l) { return l.find("resuming 1 forward trigger(s) left pending") != std::string::npos; }),
@@ -189,9 +189,9 @@ TEST_F(ForwardingService, AFailedForwardIsTriedAgainAndKeepsItsForwardingId) {
   service->on_event(event(lifecycle::end, conversation(4)));
   ASSERT_TRUE(run_until([&] { return forwarded() == 1; })) << ::testing::PrintToString(logs);
   ASSERT_EQ(reports.size(), 2u);
-  EXPECT_EQ(reports[0].outcome, "failed");
+  EXPECT_EQ(to_string(reports[0].outcome), "failed");
   EXPECT_NE(reports[0].reason.find("EventBridge"), std::string::npos) << reports[0].reason;
-  EXPECT_EQ(reports[1].outcome, "forwarded");
+  EXPECT_EQ(to_string(reports[1].outcome), "forwarded");
   EXPECT_EQ(reports[1].forwarding_id, reports[0].forwarding_id) << "downstream can de-duplicate by forwardingId";
   EXPECT_EQ(service->stats().retried, 1u);
 }
@@ -207,7 +207,7 @@ TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheSe
   service->on_event(event(lifecycle::end, conversation(11)));
   ASSERT_TRUE(run_until([&] { return reports.size() == 2; })) << ::testing::PrintToString(logs);
   for (auto& r : reports) {
-    EXPECT_EQ(r.outcome, "failed");
+    EXPECT_EQ(to_string(r.outcome), "failed");
     EXPECT_NE(r.reason.find("EventBridge: auth: the AWS credentials from the test's expired key (access key AKIDEXAMPLE) "
                             "expired at "),
               std::string::npos)
@@ -289,7 +289,7 @@ TEST_F(ForwardingService, EventBridgeRefusesAnUntrustedCertificateWhileTheCrmWeb
   start(s);
   service->on_event(event(lifecycle::end, conversation(12)));
   ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
-  EXPECT_EQ(reports[0].outcome, "failed");
+  EXPECT_EQ(to_string(reports[0].outcome), "failed");
   EXPECT_NE(reports[0].reason.find("EventBridge: network: TLS handshake"), std::string::npos) << reports[0].reason;
   EXPECT_NE(reports[0].reason.find("certificate verify failed"), std::string::npos) << reports[0].reason;
   EXPECT_EQ(reports[0].webhook, "HTTP 200") << "the unverified CRM webhook on loopback got it";
@@ -334,7 +334,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   fs.forwarder.alert_log = false;
   sentiment::forwarding_service forwarding(ioc.get_executor(), monitor.api(), fs, [](severity, std::string_view) {});
   std::map<std::string, std::string> outcome_of;
-  forwarding.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = r.outcome; });
+  forwarding.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); });
   router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
 
   auto mon = asio::co_spawn(ioc, monitor.run(), asio::use_future);

@@ -36,18 +36,29 @@ std::string now_text() {
 
 }  // namespace
 
-idempotency_store::idempotency_store(const std::string& path) : path_(path) {
+idempotency_store::idempotency_store(const std::string& path, std::chrono::milliseconds busy_timeout) : path_(path) {
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
     throw relay_error(error_kind::config, "cannot open the state database " + path + ": " + why);
   }
-  sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec("CREATE TABLE IF NOT EXISTS forwarded (key TEXT PRIMARY KEY, forwarding_id TEXT NOT NULL, "
-       "done INTEGER NOT NULL DEFAULT 0, outcome TEXT, updated_ms INTEGER NOT NULL)");
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("CREATE TABLE IF NOT EXISTS forwarded (key TEXT PRIMARY KEY, forwarding_id TEXT NOT NULL, "
+         "done INTEGER NOT NULL DEFAULT 0, outcome TEXT, updated_ms INTEGER NOT NULL)");
+    exec("CREATE TABLE IF NOT EXISTS audit_backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT NOT NULL)");
+  } catch (const relay_error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw relay_error(error_kind::config, std::string(e.what()) + " (the relay cannot start without its state database)");
+  }
+}
+
+void idempotency_store::fail() const {
+  throw relay_error(error_kind::storage, "state database " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
 idempotency_store::~idempotency_store() {
@@ -57,8 +68,7 @@ idempotency_store::~idempotency_store() {
 
 sqlite3_stmt* idempotency_store::prepared(const char* sql) {
   auto& stmt = statements_[sql];
-  if (!stmt && sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
-    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  if (!stmt && sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) fail();
   return stmt;
 }
 
@@ -67,7 +77,7 @@ void idempotency_store::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "unknown error";
     sqlite3_free(err);
-    throw relay_error(error_kind::config, "state database " + path_ + ": " + why);
+    throw relay_error(error_kind::storage, "state database " + path_ + ": " + why);
   }
 }
 
@@ -81,37 +91,64 @@ std::optional<idempotency_store::entry> idempotency_store::find(const std::strin
 idempotency_store::entry idempotency_store::begin(const std::string& key, const std::string& forwarding_id) {
   statement ins(prepared("INSERT OR IGNORE INTO forwarded (key, forwarding_id, updated_ms) VALUES (?, ?, ?)"));
   ins.bind(1, key).bind(2, forwarding_id).bind(3, now_text());
-  if (sqlite3_step(ins.s) != SQLITE_DONE)
-    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(ins.s) != SQLITE_DONE) fail();
   return *find(key);
 }
 
 void idempotency_store::finish(const std::string& key, const std::string& outcome) {
   statement up(prepared("UPDATE forwarded SET done = 1, outcome = ?, updated_ms = ? WHERE key = ?"));
   up.bind(1, outcome).bind(2, now_text()).bind(3, key);
-  if (sqlite3_step(up.s) != SQLITE_DONE)
-    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(up.s) != SQLITE_DONE) fail();
 }
 
 std::vector<std::string> idempotency_store::pending() {
   statement q(prepared("SELECT key FROM forwarded WHERE done = 0 ORDER BY updated_ms, rowid"));
   std::vector<std::string> keys;
-  while (sqlite3_step(q.s) == SQLITE_ROW) keys.push_back(q.text(0));
+  int rc;
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) keys.push_back(q.text(0));
+  if (rc != SQLITE_DONE) fail();
   return keys;
 }
 
 std::size_t idempotency_store::prune_finished_before(std::int64_t cutoff_ms) {
   statement del(prepared("DELETE FROM forwarded WHERE done = 1 AND updated_ms < ?"));
   sqlite3_bind_int64(del.s, 1, cutoff_ms);
-  if (sqlite3_step(del.s) != SQLITE_DONE)
-    throw relay_error(error_kind::config, "state database " + path_ + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(del.s) != SQLITE_DONE) fail();
   return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 void idempotency_store::forget(const std::string& key) {
   statement del(prepared("DELETE FROM forwarded WHERE key = ?"));
   del.bind(1, key);
-  sqlite3_step(del.s);
+  if (sqlite3_step(del.s) != SQLITE_DONE) fail();
+}
+
+void idempotency_store::keep_audit_line(std::string_view line) {
+  statement ins(prepared("INSERT INTO audit_backlog (line) VALUES (?)"));
+  sqlite3_bind_text(ins.s, 1, line.data(), static_cast<int>(line.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(ins.s) != SQLITE_DONE) fail();
+}
+
+std::vector<std::pair<std::int64_t, std::string>> idempotency_store::audit_backlog(std::size_t limit) {
+  statement q(prepared("SELECT id, line FROM audit_backlog ORDER BY id LIMIT ?"));
+  sqlite3_bind_int64(q.s, 1, static_cast<sqlite3_int64>(limit));
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  int rc;
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) out.emplace_back(sqlite3_column_int64(q.s, 0), q.text(1));
+  if (rc != SQLITE_DONE) fail();
+  return out;
+}
+
+void idempotency_store::drop_audit_line(std::int64_t id) {
+  statement del(prepared("DELETE FROM audit_backlog WHERE id = ?"));
+  sqlite3_bind_int64(del.s, 1, id);
+  if (sqlite3_step(del.s) != SQLITE_DONE) fail();
+}
+
+std::size_t idempotency_store::audit_backlog_size() {
+  statement q(prepared("SELECT COUNT(*) FROM audit_backlog"));
+  if (sqlite3_step(q.s) != SQLITE_ROW) fail();
+  return static_cast<std::size_t>(sqlite3_column_int64(q.s, 0));
 }
 
 }  // namespace grm::delivery

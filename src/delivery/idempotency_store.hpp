@@ -3,11 +3,19 @@
 // across restarts and duplicate events. A key is begun with the forwardingId it will use (a crash
 // mid-way resumes with the same id, so downstream de-duplication by forwardingId holds) and
 // finished with its outcome; outcomes worth trying again later are forgotten instead.
-// Behind this small interface a JetStream KV bucket can later replace SQLite.
+// It also keeps audit records the audit log could not take (disk full), in order, until they
+// are written. Behind this small interface a JetStream KV bucket can later replace SQLite.
+//
+// Errors: opening throws relay_error(config) naming the path (the relay cannot start without
+// its state); every later failure throws relay_error(storage) naming the path and SQLite's
+// message, so a caller can report it and go on.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -17,7 +25,8 @@ namespace grm::delivery {
 
 class idempotency_store final {
  public:
-  explicit idempotency_store(const std::string& path);  // ":memory:" for none; throws relay_error(config)
+  // ":memory:" for none. A write waits up to `busy_timeout` for another writer's lock.
+  explicit idempotency_store(const std::string& path, std::chrono::milliseconds busy_timeout = std::chrono::seconds{5});
   ~idempotency_store();
   idempotency_store(const idempotency_store&) = delete;
   idempotency_store& operator=(const idempotency_store&) = delete;
@@ -39,8 +48,16 @@ class idempotency_store final {
   // A replay older than the retention forwards again: the retention bounds the database.
   std::size_t prune_finished_before(std::int64_t cutoff_ms);
 
+  // The audit backlog, oldest first.
+  void keep_audit_line(std::string_view line);
+  std::vector<std::pair<std::int64_t, std::string>> audit_backlog(std::size_t limit);
+  void drop_audit_line(std::int64_t id);
+  std::size_t audit_backlog_size();
+  const std::string& path() const noexcept { return path_; }
+
  private:
   void exec(const char* sql);
+  [[noreturn]] void fail() const;  // relay_error(storage) with SQLite's message
   sqlite3_stmt* prepared(const char* sql);  // compiled once per store, reset after each use
   sqlite3* db_ = nullptr;
   std::map<const char*, sqlite3_stmt*> statements_;  // keyed by the SQL literal's address

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include "core/error.hpp"
 
 namespace grm::delivery {
@@ -73,6 +76,50 @@ TEST(IdempotencyStore, AnUnopenablePathIsAConfigErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("cannot open the state database /nonexistent-dir/grm/state.db"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace grm::delivery
+
+namespace grm::delivery {
+namespace {
+
+TEST(IdempotencyStore, TheAuditBacklogKeepsLinesInOrderUntilDropped) {
+  idempotency_store s(":memory:");
+  EXPECT_EQ(s.audit_backlog_size(), 0u);
+  s.keep_audit_line(R"({"n":1})");
+  s.keep_audit_line(R"({"n":2})");
+  s.keep_audit_line(R"({"n":3})");
+  auto first = s.audit_backlog(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].second, R"({"n":1})");
+  EXPECT_EQ(first[1].second, R"({"n":2})");
+  s.drop_audit_line(first[0].first);
+  EXPECT_EQ(s.audit_backlog_size(), 2u);
+  EXPECT_EQ(s.audit_backlog(10).front().second, R"({"n":2})");
+}
+
+TEST(IdempotencyStore, AFailureAfterOpeningIsAStorageErrorNamingTheDatabase) {
+  auto path = ::testing::TempDir() + "grm-store-readonly-" + std::to_string(::getpid()) + ".db";
+  std::filesystem::remove(path);
+  idempotency_store s(path, std::chrono::milliseconds{10});
+  s.begin("a:conversation-end", "f-1");
+  // Another writer holds the database locked past the busy timeout: writes fail, reads go on.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  sqlite3_busy_timeout(other, 0);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  try {
+    s.begin("b:conversation-end", "f-2");
+    ADD_FAILURE() << "wrote while locked";
+  } catch (const relay_error& e) {
+    EXPECT_EQ(e.kind(), error_kind::storage);
+    EXPECT_EQ(std::string(e.what()), "state database " + path + ": database is locked");
+  }
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_FALSE(s.begin("b:conversation-end", "f-2").done) << "usable again once the lock is gone";
+  std::filesystem::remove(path);
 }
 
 }  // namespace

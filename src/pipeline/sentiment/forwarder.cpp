@@ -75,27 +75,39 @@ const payload_validator& validator() {
 
 }  // namespace
 
+std::string_view to_string(forward_outcome o) noexcept {
+  switch (o) {
+    case forward_outcome::forwarded: return "forwarded";
+    case forward_outcome::duplicate: return "duplicate";
+    case forward_outcome::below_threshold: return "below-threshold";
+    case forward_outcome::not_analysed: return "not-analysed";
+    case forward_outcome::not_found: return "not-found";
+    case forward_outcome::failed: return "failed";
+  }
+  return "failed";
+}
+
 std::string audit_line(const forward_report& r) {
   auto& l = r.latency;
   return fmt::format(
       R"({{"auditId":{},"conversationId":{},"trigger":{},"forwardingId":{},"eventId":{},"outcome":{},"reason":{},"polarity":{},"confidence":{},"alertTriggered":{},"marker":{},"webhook":{},"latencyMs":{{"fetch":{:.3f},"validate":{:.3f},"propagate":{:.3f},"publish":{:.3f},"webhook":{:.3f},"total":{:.3f}}},"timestamp":"{}"}})",
       quoted(uuid_v4()), quoted(r.conversation_id), quoted(r.trigger), quoted(r.forwarding_id), quoted(r.event_id),
-      quoted(r.outcome), quoted(r.reason), quoted(r.polarity), score_text(r.confidence), r.alert ? "true" : "false",
+      quoted(to_string(r.outcome)), quoted(r.reason), quoted(r.polarity), score_text(r.confidence), r.alert ? "true" : "false",
       quoted(r.marker), quoted(r.webhook), l.fetch, l.validate, l.propagate, l.publish, l.webhook, l.total, now_text());
 }
 
 // Registered once, so recording a report is a handful of relaxed atomic adds.
 struct forwarder::instruments {
   explicit instruments(metrics::registry& m) {
-    for (auto* o : {"forwarded", "duplicate", "below-threshold", "not-analysed", "not-found", "failed"})
-      outcomes.emplace_back(o, &m.counter("relay_forwards_total", "conversations through the sentiment forwarder, by outcome",
-                                          {{"outcome", o}}));
+    for (auto o : all_forward_outcomes)
+      outcomes.push_back(&m.counter("relay_forwards_total", "conversations through the sentiment forwarder, by outcome",
+                                    {{"outcome", std::string(to_string(o))}}));
     alerts = &m.counter("relay_alerts_total", "sentiment escalation alerts raised (one per conversation)");
     const char* help = "sentiment forwarder latency per stage, seconds";
     for (auto* st : {"fetch", "validate", "propagate", "publish", "webhook", "total"})
       stages.push_back(&m.histogram("relay_forward_stage_seconds", help, {{"stage", st}}));
   }
-  std::vector<std::pair<std::string, metrics::counter*>> outcomes;
+  std::vector<metrics::counter*> outcomes;  // by forward_outcome
   metrics::counter* alerts = nullptr;
   std::vector<metrics::histogram*> stages;  // the order of stage_latency's fields
 };
@@ -107,9 +119,8 @@ forwarder::forwarder(forwarder_parts parts, forwarder_settings settings)
 
 void forwarder::record(const forward_report& r) {
   if (!instruments_) return;
-  for (auto& [name, c] : instruments_->outcomes)
-    if (name == r.outcome) c->inc();
-  if (r.outcome == "duplicate") return;  // no stage ran
+  instruments_->outcomes[static_cast<std::size_t>(r.outcome)]->inc();
+  if (r.outcome == forward_outcome::duplicate) return;  // no stage ran
   auto& l = r.latency;
   const double ms[] = {l.fetch, l.validate, l.propagate, l.publish, l.webhook, l.total};
   for (std::size_t i = 0; i < instruments_->stages.size(); ++i)
@@ -127,7 +138,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
   if (parts_.state) {
     auto e = parts_.state->begin(key, r.forwarding_id);
     if (e.done) {
-      r.outcome = "duplicate";
+      r.outcome = forward_outcome::duplicate;
       r.forwarding_id = e.forwarding_id;
       r.reason = "already " + e.outcome + " for trigger " + trigger;
       record(r);
@@ -135,20 +146,20 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     }
     r.forwarding_id = e.forwarding_id;  // resuming after a crash keeps the id downstream saw
   }
-  auto done = [&](std::string outcome, std::string reason) {
-    r.outcome = std::move(outcome);
+  auto done = [&](forward_outcome outcome, std::string reason) {
+    r.outcome = outcome;
     r.reason = std::move(reason);
     r.latency.total = ms_since(started);
     if (parts_.audit) parts_.audit->write(audit_line(r));
     record(r);
     if (parts_.state) {
       // Not analysed yet or a transient failure: a later trigger may succeed, so forget the key.
-      if (r.outcome == "not-analysed" || r.outcome == "failed") parts_.state->forget(key);
-      else parts_.state->finish(key, r.outcome);
+      if (r.outcome == forward_outcome::not_analysed || r.outcome == forward_outcome::failed) parts_.state->forget(key);
+      else parts_.state->finish(key, std::string(to_string(r.outcome)));
     }
     if (parts_.log)
-      parts_.log(r.outcome == "failed" ? severity::warn : severity::info,
-                 fmt::format("[FORWARD] conversation {}: {}{}", id, r.outcome, r.reason.empty() ? "" : " (" + r.reason + ")"));
+      parts_.log(r.outcome == forward_outcome::failed ? severity::warn : severity::info,
+                 fmt::format("[FORWARD] conversation {}: {}{}", id, to_string(r.outcome), r.reason.empty() ? "" : " (" + r.reason + ")"));
     return r;
   };
   const auto& s = settings_;
@@ -160,7 +171,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     std::optional<genesys::customer_participant> customer;
     if (s.source == source_kind::speech_analytics || s.participant_attributes) {
       customer = co_await genesys::read_customer(parts_.api, id);
-      if (!customer) co_return done("not-found", "conversation " + id + " not found");
+      if (!customer) co_return done(forward_outcome::not_found, "conversation " + id + " not found");
     }
     std::optional<snapshot> snap;
     auto give_up_at = steady_clock::now() + s.not_analysed_horizon;
@@ -181,7 +192,7 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     r.latency.fetch = ms_since(t);
     auto source_name = s.source == source_kind::analytics ? "analytics" : "speech-analytics";
     if (!snap)
-      co_return done("not-analysed", fmt::format("no {} sentiment for conversation {} yet{}", source_name, id,
+      co_return done(forward_outcome::not_analysed, fmt::format("no {} sentiment for conversation {} yet{}", source_name, id,
                                                  s.not_analysed_horizon.count() ? fmt::format(" after waiting {} ms", s.not_analysed_horizon.count()) : ""));
 
     // --- validate -----------------------------------------------------------------------------
@@ -189,11 +200,11 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     r.confidence = snap->confidence;
     r.polarity = std::string(to_string(snap->direction));
     auto d = decide(*snap, s.min_confidence);
-    if (d.what == decision::outcome::below_threshold) co_return done("below-threshold", d.reason);
-    if (d.what == decision::outcome::invalid) co_return done("failed", d.reason);
+    if (d.what == decision::outcome::below_threshold) co_return done(forward_outcome::below_threshold, d.reason);
+    if (d.what == decision::outcome::invalid) co_return done(forward_outcome::failed, d.reason);
     auto now = time_point_cast<milliseconds>(system_clock::now());
     auto payload = build_payload(*snap, {s.escalation_threshold, r.forwarding_id, now});
-    if (auto err = validator().validate(payload)) co_return done("failed", "the payload fails chat-sentiment.v1.json: " + *err);
+    if (auto err = validator().validate(payload)) co_return done(forward_outcome::failed, "the payload fails chat-sentiment.v1.json: " + *err);
     r.latency.validate = ms_since(t);
 
     // --- propagate: the forwarding marker ------------------------------------------------------
@@ -208,19 +219,19 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
           break;
         }
         if (w == genesys::write_result::not_found)
-          co_return done("not-found", "conversation " + id + " not found when writing the forwarding marker");
+          co_return done(forward_outcome::not_found, "conversation " + id + " not found when writing the forwarding marker");
         if (tries > s.conflict_retries) {
           r.marker = fmt::format("conflict: still 409 after {} attempts", tries);
           break;
         }
         auto again = co_await genesys::read_customer(parts_.api, id);  // re-read the current state, then retry
-        if (!again) co_return done("not-found", "conversation " + id + " disappeared after a 409");
+        if (!again) co_return done(forward_outcome::not_found, "conversation " + id + " disappeared after a 409");
         customer = again;
       }
     }
     if (s.conversation_attributes) {
       auto w = co_await genesys::put_conversation_attributes(parts_.api, id, marker);
-      if (w == genesys::write_result::not_found) co_return done("not-found", "conversation " + id + " not found (PUT attributes)");
+      if (w == genesys::write_result::not_found) co_return done(forward_outcome::not_found, "conversation " + id + " not found (PUT attributes)");
       if (w == genesys::write_result::conflict && r.marker == "skipped") r.marker = "conflict (PUT attributes)";
       else if (w == genesys::write_result::written && r.marker == "skipped") r.marker = "written";
     }
@@ -264,13 +275,13 @@ asio::awaitable<forward_report> forwarder::forward(std::string id, std::string t
     r.webhook = crm.attempted ? describe(crm.result) : "skipped";
     if (eb.attempted && eb.result.delivered) r.event_id = eb.result.id;
     if (eb.attempted && !eb.result.delivered)
-      co_return done("failed", "EventBridge: " + describe(eb.result) + (crm.attempted ? "; webhook: " + r.webhook : ""));
-    if (!eb.attempted && crm.attempted && !crm.result.delivered) co_return done("failed", "webhook: " + r.webhook);
-    co_return done("forwarded", crm.attempted && !crm.result.delivered ? "webhook failed: " + r.webhook : "");
+      co_return done(forward_outcome::failed, "EventBridge: " + describe(eb.result) + (crm.attempted ? "; webhook: " + r.webhook : ""));
+    if (!eb.attempted && crm.attempted && !crm.result.delivered) co_return done(forward_outcome::failed, "webhook: " + r.webhook);
+    co_return done(forward_outcome::forwarded, crm.attempted && !crm.result.delivered ? "webhook failed: " + r.webhook : "");
   } catch (const relay_error& e) {
     r.reason = e.what();
   }
-  co_return done("failed", r.reason);
+  co_return done(forward_outcome::failed, r.reason);
 }
 
 }  // namespace grm::sentiment

@@ -8,8 +8,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/log.hpp"
 
@@ -60,10 +62,20 @@ struct stage_latency {
   double fetch = 0, validate = 0, propagate = 0, publish = 0, webhook = 0, total = 0;  // ms
 };
 
+enum class forward_outcome : std::uint8_t {
+  forwarded, duplicate, below_threshold, not_analysed, not_found, failed,
+};
+// "forwarded", "duplicate", "below-threshold", "not-analysed", "not-found", "failed": the names in
+// reports, the audit log and the relay_forwards_total{outcome} label.
+std::string_view to_string(forward_outcome o) noexcept;
+inline constexpr forward_outcome all_forward_outcomes[] = {
+    forward_outcome::forwarded, forward_outcome::duplicate, forward_outcome::below_threshold,
+    forward_outcome::not_analysed, forward_outcome::not_found, forward_outcome::failed};
+
 struct forward_report {
   std::string conversation_id;
   std::string trigger;
-  std::string outcome;  // forwarded | duplicate | below-threshold | not-analysed | not-found | failed
+  forward_outcome outcome = forward_outcome::failed;
   std::string reason;
   std::string forwarding_id, event_id;
   std::string marker;   // written | conflict... | skipped

@@ -154,7 +154,7 @@ struct forwarding_service::impl {
       auto r = co_await fwd->forward(j.conversation_id, j.trigger);
       --in_flight;
       ++counts.completed;
-      if (r.outcome == "failed" && j.attempt < settings.triggers.attempts) {
+      if (r.outcome == forward_outcome::failed && j.attempt < settings.triggers.attempts) {
         state->begin(state_key(j), r.forwarding_id);  // pending again until the retry runs
         ++j.attempt;
         ++counts.retried;
