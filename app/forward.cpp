@@ -2,9 +2,11 @@
 // and the demo share with it: report lines, the metrics exporter with the monitor's counters.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "commands.hpp"
@@ -28,6 +30,7 @@ std::string report_line(const sentiment::forward_report& r, bool json) {
   if (r.marker != "skipped") line += "  marker " + r.marker;
   if (!r.webhook.empty() && r.webhook != "skipped") line += "  webhook " + r.webhook;
   if (r.alert) line += "  ALERT";
+  if (!r.audit_error.empty()) line += "  AUDIT RECORD KEPT FOR A RETRY";
   if (r.outcome != forward_outcome::duplicate) line += fmt::format("  {:.1f} ms", r.latency.total);
   if (!r.reason.empty()) line += "  — " + r.reason;
   return line;
@@ -78,19 +81,56 @@ int run_forward(const forward_args& args) {
     return 2;
   }
   int code = 0;
+  bool interrupted = false;
+  std::string audit_error;
+  // SIGINT/SIGTERM: stop after the conversation in hand (a wait for "not analysed yet" ends at
+  // once; its trigger stays pending in the state database).
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](auto ec, int) {
+    if (ec) return;
+    interrupted = true;
+    service->stop();
+  });
   auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    for (auto& id : args.conversation_ids) {
-      auto r = co_await service->forward(id, args.trigger);
-      std::cout << report_line(r, args.json) << std::endl;
-      if (r.outcome == sentiment::forward_outcome::failed || r.outcome == sentiment::forward_outcome::not_found) code = 1;
+    std::exception_ptr failure;
+    try {
+      for (auto& id : args.conversation_ids) {
+        if (interrupted) break;
+        auto r = co_await service->forward(id, args.trigger);
+        std::cout << report_line(r, args.json) << std::endl;
+        using sentiment::forward_outcome;
+        if (r.outcome == forward_outcome::failed || r.outcome == forward_outcome::not_found ||
+            r.outcome == forward_outcome::deferred)
+          code = 1;
+        if (!r.audit_error.empty()) audit_error = r.audit_error;
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
-    co_await service->close();
+    co_await service->close();  // always: the sinks' workers would keep the process waiting
+    signals.cancel();
+    if (failure) std::rethrow_exception(failure);
   }, asio::use_future);
   ioc.run();
   try {
     done.get();
   } catch (const std::exception& e) {
     std::cerr << "genesys-relay forward: " << e.what() << "\n";
+    return 1;
+  }
+  auto waiting = service->stats().audit_waiting;
+  if (!audit_error.empty()) {
+    std::cerr << "genesys-relay forward: " << audit_error << "; "
+              << (cfg.forwarding.state_path.empty()
+                      ? std::string("the audit record(s) were not kept (--no-state)")
+                      : std::to_string(waiting) + " audit record(s) kept in " + cfg.forwarding.state_path +
+                            " and written by the next run once the log is writable")
+              << "\n";
+    return 1;
+  }
+  if (interrupted) {
+    std::cerr << "genesys-relay forward: interrupted; a conversation waiting for its analysis stays pending and is "
+                 "forwarded by the next run with the same --trigger\n";
     return 1;
   }
   return code;

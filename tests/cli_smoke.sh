@@ -104,6 +104,8 @@ EOF
 # exec: run in the background, $! must be the relay itself (so SIGINT reaches it), not a subshell.
 relay() { exec env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
             AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true "$bin" "$@"; }
+relay_timeout() { local t=$1; shift; timeout "$t" env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret \
+            AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true "$bin" "$@"; }
 sample=5a3f2c1e-0000-4000-8000-00000000000
 set +e
 out=$(relay forward -c "$tmp/relay.toml" ${sample}1 ${sample}3 ${sample}4 ${sample}5 3f2504e0-4f89-41d3-9a0c-0305e82c3301 2>"$tmp/forward.err"); code=$?
@@ -119,6 +121,21 @@ echo "$out" | grep -q "^3f2504e0-4f89-41d3-9a0c-0305e82c3301  not-found .*— co
 out=$(relay forward -c "$tmp/relay.toml" --json ${sample}1 2>/dev/null)
 echo "$out" | grep -q '"outcome":"duplicate"' || fail "a second forward should be a duplicate: $out"
 grep -q "sim-secret\|wJalrXUtnFEMI" "$tmp/forward.err" "$tmp/audit.jsonl" && fail "a secret reached a log"
+# An audit log that cannot be written (a full disk): forward ends at once, exit 1, the file and the
+# OS error named; the record is kept in the state database and written by the next run, first.
+sed 's|^path = ".*audit.jsonl"|path = "/dev/full"|' "$tmp/relay.toml" >"$tmp/full.toml"
+grep -q '^path = "/dev/full"' "$tmp/full.toml" || fail "could not point the audit log at /dev/full"
+set +e
+out=$(relay_timeout 30 forward -c "$tmp/full.toml" ${sample}2 2>"$tmp/full.err"); code=$?
+set -e
+[ $code -eq 1 ] || fail "forward with an unwritable audit log should exit 1 (it hung before), got $code: $(cat "$tmp/full.err")"
+echo "$out" | grep -q "^${sample}2  forwarded .*AUDIT RECORD KEPT FOR A RETRY" || fail "full-disk forward printed: $out"
+tail -1 "$tmp/full.err" | grep -qx "genesys-relay forward: cannot write to the audit log /dev/full: No space left on device; 1 audit record(s) kept in $tmp/state.db and written by the next run once the log is writable" \
+  || fail "full-disk message: $(cat "$tmp/full.err")"
+before=$(wc -l <"$tmp/audit.jsonl")
+relay forward -c "$tmp/relay.toml" --trigger after-full ${sample}2 >/dev/null 2>&1 || fail "forward after the disk was freed failed"
+[ "$(wc -l <"$tmp/audit.jsonl")" -eq $((before + 2)) ] || fail "the kept audit record was not written: $(tail -2 "$tmp/audit.jsonl")"
+tail -2 "$tmp/audit.jsonl" | head -1 | grep -q '"trigger":"manual"' || fail "the kept record is not written first: $(tail -2 "$tmp/audit.jsonl")"
 set +e
 msg=$(env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=topsecret GENESYSCLOUD_REGION=mypurecloud.com \
       "$bin" forward 3f2504e0-4f89-41d3-9a0c-0305e82c3301 2>&1); code=$?

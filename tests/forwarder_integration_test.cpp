@@ -3,6 +3,8 @@
 // asserted from what the services received and from the audit log. No timing is asserted.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -24,6 +26,7 @@
 #include "sim/webhook_receiver.hpp"
 #include "sinks/eventbridge/sink.hpp"
 #include "sinks/file/audit_log.hpp"
+#include "sinks/file/audit_trail.hpp"
 #include "sinks/webhook/sink.hpp"
 #include "tests/support/sim_org.hpp"
 
@@ -55,7 +58,8 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
   std::unique_ptr<aws::credentials_cache> creds;
   std::unique_ptr<sinks::eventbridge::publisher> eventbridge;
   std::unique_ptr<sinks::webhook::publisher> crm_hook, alert_hook;
-  std::unique_ptr<sinks::file::audit_log> audit;
+  std::unique_ptr<sinks::file::audit_log> audit_file;
+  std::unique_ptr<sinks::file::audit_trail> audit;
   std::unique_ptr<delivery::idempotency_store> state;
   std::unique_ptr<sentiment::forwarder> fwd;
   std::vector<std::string> logs;
@@ -76,8 +80,9 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
     crm_hook = std::make_unique<sinks::webhook::publisher>(*http, ws);
     ws.url = alerts.https_url() + "/alerts";
     alert_hook = std::make_unique<sinks::webhook::publisher>(*http, ws);
-    audit = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/audit.jsonl"});
+    audit_file = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/audit.jsonl"});
     state = std::make_unique<delivery::idempotency_store>(dir + "/state.db");
+    audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), *state);
     make_forwarder({});
   }
 
@@ -123,9 +128,17 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
     return f.get();
   }
 
+  // As a caller does: a deferral ("not analysed yet") is tried again at its retry time.
   forward_report forward(const std::string& id, std::string trigger = "manual") {
-    return run(fwd->forward(id, std::move(trigger)));
+    auto first = std::chrono::system_clock::now();
+    for (;;) {
+      auto r = run(fwd->forward(id, trigger, first));
+      if (r.outcome != sentiment::forward_outcome::deferred) return r;
+      ++deferrals;
+      std::this_thread::sleep_until(*r.retry_at);
+    }
   }
+  int deferrals = 0;
 
   sim::sentiment_record chat(int n) {
     sim::sentiment_record r;
@@ -379,7 +392,8 @@ TEST_F(Forwarder, GatewayTimeoutsBeyondTheRetryBudgetFailThatConversationOnly) {
 }
 
 TEST_F(Forwarder, AuditLogRotatesBySize) {
-  audit = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/small.jsonl", 600, 2});
+  audit_file = std::make_unique<sinks::file::audit_log>(sinks::file::audit_settings{dir + "/small.jsonl", 600, 2});
+  audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), *state);
   make_forwarder({});
   for (int i = 20; i < 26; ++i) {
     genesys.add_sentiment(chat(i));

@@ -10,11 +10,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "config/config.hpp"
+#include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
@@ -105,6 +109,17 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
     sim::sentiment_record r;
     r.id = conversation(n);
     genesys.add_sentiment(r);
+  }
+
+  std::size_t lines_in(const std::string& path) const {
+    std::ifstream in(path);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+
+  bool logged(std::string_view part) const {
+    return std::any_of(logs.begin(), logs.end(), [&](auto& l) { return l.find(part) != std::string::npos; });
   }
 
   std::size_t forwarded() const {
@@ -216,6 +231,99 @@ TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheSe
   EXPECT_EQ(aws.stats().put_events_requests, 0u) << "nothing is signed with expired keys";
 }
 
+// The disk under the audit log is full (the path is a symlink to /dev/full): forwards still
+// complete, each worker survives, the error is counted and shown in health, and the records are
+// kept and written in order once the path is writable again.
+TEST_F(ForwardingService, AnUnwritableAuditLogKeepsItsRecordsAndTheWorkersGoOn) {
+  for (int n : {20, 21, 22}) add_chat(n);
+  auto s = settings();
+  std::filesystem::create_symlink("/dev/full", s.audit.path);
+  s.triggers.max_in_flight = 1;  // one worker: it must survive every failed write
+  start(s);
+  health::registry checks;
+  service->add_health_checks(checks);
+  for (int n : {20, 21}) service->on_event(event(lifecycle::end, conversation(n)));
+  ASSERT_TRUE(run_until([&] { return reports.size() == 2; })) << ::testing::PrintToString(logs);
+  for (auto& r : reports) {
+    EXPECT_EQ(to_string(r.outcome), "forwarded") << r.reason;
+    EXPECT_EQ(r.audit_error, "cannot write to the audit log " + s.audit.path + ": No space left on device");
+  }
+  EXPECT_EQ(service->stats().audit_waiting, 2u);
+  auto text = registry.render();
+  auto at = text.find("\nrelay_audit_write_errors_total ");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GE(std::stoi(text.substr(at + 32)), 2) << "both records, and the ticker's retries of them";
+  EXPECT_NE(text.find("relay_audit_backlog 2\n"), std::string::npos) << text;
+  EXPECT_FALSE(checks.ready());
+  EXPECT_NE(checks.render_json(true).find(R"("name":"audit","status":"failing","detail":"cannot write to the audit log )"),
+            std::string::npos)
+      << checks.render_json(true);
+  EXPECT_EQ(crm.received().size(), 2u) << "delivered once each; the state records them as done";
+
+  std::filesystem::remove(s.audit.path);  // space again
+  service->on_event(event(lifecycle::end, conversation(22)));
+  ASSERT_TRUE(run_until([&] { return reports.size() == 3 && service->stats().audit_waiting == 0; }))
+      << ::testing::PrintToString(logs);
+  EXPECT_TRUE(reports[2].audit_error.empty()) << reports[2].audit_error;
+  EXPECT_EQ(lines_in(s.audit.path), 3u);
+  std::ifstream in(s.audit.path);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_NE(first.find(conversation(20)), std::string::npos) << "kept records first, in order: " << first;
+  EXPECT_TRUE(checks.ready()) << checks.render_json(true);
+}
+
+// "Not analysed yet" with a ten-minute horizon: the one worker is not held by it, so another
+// conversation is forwarded meanwhile, and the waiting trigger stays pending in the state.
+TEST_F(ForwardingService, NotAnalysedYetNeverHoldsAWorker) {
+  sim::sentiment_record slow;
+  slow.id = conversation(23);
+  slow.not_analysed = 1'000'000;
+  genesys.add_sentiment(slow);
+  add_chat(24);
+  auto s = settings();
+  s.triggers.max_in_flight = 1;
+  s.forwarder.not_analysed_horizon = seconds{600};
+  s.forwarder.not_analysed_backoff = milliseconds{20};
+  start(s);
+  service->on_event(event(lifecycle::end, conversation(23)));
+  service->on_event(event(lifecycle::end, conversation(24)));
+  ASSERT_TRUE(run_until([&] { return forwarded() == 1 && service->stats().deferred >= 2; })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(reports.size(), 1u) << "a deferral is not a completed forward";
+  EXPECT_EQ(reports[0].conversation_id, conversation(24));
+  EXPECT_EQ(service->stats().pending, 1u);
+  close();
+  delivery::idempotency_store state(dir + "/state.db");
+  EXPECT_EQ(state.pending(), std::vector<std::string>{conversation(23) + ":conversation-end"}) << "resumed by the next start";
+}
+
+// Another process holds the state database's write lock: the trigger cannot be recorded. The
+// event is not lost and nothing throws into the stream; it is recorded and forwarded once the
+// lock is gone.
+TEST_F(ForwardingService, ATriggerTheStateDatabaseCannotRecordIsReportedAndRecordedLater) {
+  add_chat(25);
+  auto s = settings();
+  start(s);
+  health::registry checks;
+  service->add_health_checks(checks);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(s.state_path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NO_THROW(service->on_event(event(lifecycle::end, conversation(25))));
+  EXPECT_EQ(service->stats().unrecorded, 1u);
+  EXPECT_TRUE(logged("cannot record trigger conversation-end for conversation " + conversation(25) + ": state database " +
+                     s.state_path + ": database is locked; kept and tried again in 1 s"))
+      << ::testing::PrintToString(logs);
+  EXPECT_FALSE(checks.ready());
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
+  EXPECT_EQ(to_string(reports[0].outcome), "forwarded") << reports[0].reason;
+  EXPECT_EQ(service->stats().unrecorded, 0u);
+  EXPECT_TRUE(checks.ready()) << checks.render_json(true);
+  EXPECT_NE(registry.render().find("relay_state_errors_total 1\n"), std::string::npos) << registry.render();
+}
+
 TEST_F(ForwardingService, AFullQueueRefusesTheTriggerLoudlyAndKeepsItForTheNextRun) {
   for (int n : {5, 6}) add_chat(n);
   auto s = settings();
@@ -247,6 +355,19 @@ TEST_F(ForwardingService, PeriodicTriggersForwardActiveConversationsUntilTheyEnd
   EXPECT_TRUE(reports[0].alert);
   service->on_event(event(lifecycle::end, conversation(7)));
   EXPECT_EQ(service->stats().pending, 0u) << "on_end is off: the end only stops the periodic triggers";
+}
+
+TEST_F(ForwardingService, PeriodicTriggersStopForAConversationWhoseEndWasNeverSeen) {
+  add_chat(26);
+  auto s = settings();
+  s.triggers.periodic = seconds{1};
+  s.triggers.periodic_max_age = seconds{0};  // already too old at its first period
+  s.triggers.on_end = false;
+  start(s);
+  service->on_event(event(lifecycle::start, conversation(26)));
+  ASSERT_TRUE(run_until([&] { return logged("no end seen"); })) << ::testing::PrintToString(logs);
+  EXPECT_TRUE(logged("conversation " + conversation(26) + ": no end seen 0 s after it started; periodic forwarding stops"));
+  EXPECT_EQ(service->stats().triggered, 0u);
 }
 
 TEST_F(ForwardingService, OutcomesAndStageLatenciesReachTheMetrics) {

@@ -82,6 +82,21 @@ class batcher {
     if (state_->workers) co_await state_->workers->join();
   }
 
+  // The hard phase of shutdown: queued entries end as ShuttingDown, requests in flight are
+  // cancelled (their entries end too), and the workers stop. Nothing waits.
+  void abort() {
+    auto& s = *state_;
+    s.stopping = true;
+    while (!s.queue.empty()) {
+      s.queue.front()->finish(outcome{false, {}, "ShuttingDown", "the relay stopped before this was sent", 0});
+      ++s.stats.rejected;
+      s.queue.pop_front();
+    }
+    s.queued_bytes = 0;
+    if (s.workers) s.workers->cancel();
+    s.wake_workers();
+  }
+
   delivery_stats stats() const { return state_->stats; }
 
  private:

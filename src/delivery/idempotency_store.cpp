@@ -82,10 +82,12 @@ void idempotency_store::exec(const char* sql) {
 }
 
 std::optional<idempotency_store::entry> idempotency_store::find(const std::string& key) {
-  statement q(prepared("SELECT done, forwarding_id, outcome FROM forwarded WHERE key = ?"));
+  statement q(prepared("SELECT done, forwarding_id, outcome, updated_ms FROM forwarded WHERE key = ?"));
   q.bind(1, key);
-  if (sqlite3_step(q.s) != SQLITE_ROW) return std::nullopt;
-  return entry{sqlite3_column_int(q.s, 0) != 0, q.text(1), q.text(2)};
+  int rc = sqlite3_step(q.s);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) fail();
+  return entry{sqlite3_column_int(q.s, 0) != 0, q.text(1), q.text(2), sqlite3_column_int64(q.s, 3)};
 }
 
 idempotency_store::entry idempotency_store::begin(const std::string& key, const std::string& forwarding_id) {

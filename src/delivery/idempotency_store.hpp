@@ -35,6 +35,7 @@ class idempotency_store final {
     bool done = false;            // finished before
     std::string forwarding_id;    // the id it was begun with
     std::string outcome;          // when done
+    std::int64_t updated_ms = 0;  // ms since the epoch: when begun (pending) or finished (done)
   };
   // Records `key` as in progress with `forwarding_id` unless it exists; returns what is stored.
   entry begin(const std::string& key, const std::string& forwarding_id);

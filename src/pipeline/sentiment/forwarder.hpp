@@ -4,12 +4,16 @@
 //   marker on the conversation → alert when negative passes the escalation threshold →
 //   EventBridge and the CRM webhook, independently → one audit record.
 // Every outcome is a report, never an exception that stops the caller: forwarded, duplicate,
-// below-threshold, not-analysed, not-found, failed (with the reason).
+// below-threshold, not-analysed, not-found, failed (with the reason), or deferred: the sentiment
+// is not analysed yet and the horizon has not passed, so the caller tries again at retry_at (a
+// worker never sleeps on it). A failed audit write does not change the outcome: the record is
+// kept for a retry and the report carries the error.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,7 +29,7 @@ namespace grm::sinks::webhook {
 class publisher;
 }
 namespace grm::sinks::file {
-class audit_log;
+class audit_trail;
 }
 namespace grm::delivery {
 class idempotency_store;
@@ -64,6 +68,7 @@ struct stage_latency {
 
 enum class forward_outcome : std::uint8_t {
   forwarded, duplicate, below_threshold, not_analysed, not_found, failed,
+  deferred,  // not a final outcome: not analysed yet, try again at retry_at
 };
 // "forwarded", "duplicate", "below-threshold", "not-analysed", "not-found", "failed": the names in
 // reports, the audit log and the relay_forwards_total{outcome} label.
@@ -84,6 +89,8 @@ struct forward_report {
   double confidence = 0;
   bool alert = false;
   stage_latency latency;
+  std::string audit_error;  // empty: the audit record was written (or there is no audit log)
+  std::optional<std::chrono::system_clock::time_point> retry_at;  // deferred: when to try again
 };
 
 struct forwarder_parts {
@@ -91,7 +98,7 @@ struct forwarder_parts {
   sinks::eventbridge::publisher* eventbridge = nullptr;
   sinks::webhook::publisher* crm = nullptr;
   sinks::webhook::publisher* alert_webhook = nullptr;
-  sinks::file::audit_log* audit = nullptr;
+  sinks::file::audit_trail* audit = nullptr;
   delivery::idempotency_store* state = nullptr;
   log_fn log;
   metrics::registry* metrics = nullptr;  // relay_forwards_total, relay_forward_stage_seconds, relay_alerts_total
@@ -100,10 +107,16 @@ struct forwarder_parts {
 class forwarder final {
  public:
   forwarder(forwarder_parts parts, forwarder_settings settings);
-  boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual");
+  // One attempt. `first_attempt` is when this trigger was first tried: "not analysed yet" is
+  // deferred until first_attempt + not_analysed_horizon, then final. Never throws.
+  boost::asio::awaitable<forward_report> forward(
+      std::string conversation_id, std::string trigger = "manual",
+      std::chrono::system_clock::time_point first_attempt = std::chrono::system_clock::now());
   const forwarder_settings& settings() const noexcept { return settings_; }
 
  private:
+  boost::asio::awaitable<void> run_stages(forward_report& r, std::chrono::system_clock::time_point first_attempt);
+  void conclude(forward_report& r);  // audit, state, metrics, log; never throws
   void record(const forward_report& r);
 
   forwarder_parts parts_;

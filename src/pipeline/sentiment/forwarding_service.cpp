@@ -1,8 +1,8 @@
 #include "pipeline/sentiment/forwarding_service.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
@@ -13,10 +13,13 @@
 #include "aws/shared_config.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/task_group.hpp"
 #include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "sinks/eventbridge/sink.hpp"
+#include "sinks/file/audit_trail.hpp"
 
 namespace grm::sentiment {
 
@@ -27,14 +30,18 @@ using asio::use_awaitable;
 
 namespace {
 
-constexpr auto kTick = seconds{1};  // how often due retries and periodic triggers are looked at
+constexpr auto kTick = seconds{1};  // the longest the ticker sleeps (due retries wake it sooner)
 constexpr auto kPruneEvery = hours{1};
+// State writes run on the event loop: a lock held by another process may stall it this long
+// before the write is reported and retried on a later tick (WAL readers never block us).
+constexpr auto kStateBusyTimeout = milliseconds{250};
 
 struct job {
   std::string conversation_id;
   std::string trigger;
   int attempt = 1;
   steady_clock::time_point not_before{};
+  system_clock::time_point first_attempt = system_clock::now();  // the not-analysed horizon counts from here
 };
 
 std::string state_key(const job& j) { return j.conversation_id + ":" + j.trigger; }
@@ -47,6 +54,8 @@ std::optional<job> job_of_key(const std::string& key) {
   if (j.trigger == "alert") return std::nullopt;
   return j;
 }
+
+system_clock::time_point from_epoch_ms(std::int64_t ms) { return system_clock::time_point{milliseconds{ms}}; }
 
 void export_delivery(metrics::exposition& x, const std::string& sink, const delivery::delivery_stats& s) {
   metrics::labels l{{"sink", sink}};
@@ -68,9 +77,13 @@ struct forwarding_service::impl {
         executor(ex),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
-        idle(ex, steady_clock::time_point::max()) {
-    state = std::make_unique<delivery::idempotency_store>(settings.state_path.empty() ? ":memory:" : settings.state_path);
-    if (!settings.audit.path.empty()) audit = std::make_unique<sinks::file::audit_log>(settings.audit);
+        tasks(ex, [this](std::string_view name, std::exception_ptr e) {
+          report_error(fmt::format("forwarding {} stopped: {}", name, describe(e)));
+        }) {
+    state = std::make_unique<delivery::idempotency_store>(settings.state_path.empty() ? ":memory:" : settings.state_path,
+                                                          kStateBusyTimeout);
+    if (!settings.audit.path.empty()) audit_file = std::make_unique<sinks::file::audit_log>(settings.audit);
+    audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), *state);
     if (settings.eventbridge) build_eventbridge(*settings.eventbridge);
     if (settings.crm) crm = std::make_unique<sinks::webhook::publisher>(client(settings.crm->http), *settings.crm);
     if (settings.alert_webhook)
@@ -109,15 +122,29 @@ struct forwarding_service::impl {
 
   void register_metrics(metrics::registry& m) {
     m.add_collector([this](metrics::exposition& x) {
-      x.gauge("relay_forward_pending", "forward triggers queued or waiting for a retry", {},
-              static_cast<double>(queue.size() + retries.size()));
-      x.gauge("relay_forward_in_flight", "forwards running", {}, static_cast<double>(in_flight));
-      x.counter("relay_forward_triggers_dropped_total", "triggers refused because the queue was full", {},
-                static_cast<double>(counts.dropped));
+      auto n = [](auto v) { return static_cast<double>(v); };
+      x.gauge("relay_forward_pending", "forward triggers queued or waiting for a retry", {}, n(queue.size() + retries.size()));
+      x.gauge("relay_forward_in_flight", "forwards running", {}, n(in_flight));
+      x.counter("relay_forward_triggers_dropped_total", "triggers refused because the queue was full", {}, n(counts.dropped));
+      x.counter("relay_forward_worker_errors_total", "exceptions caught at a forwarding worker's boundary (the job was kept)",
+                {}, n(counts.worker_errors));
+      x.counter("relay_state_errors_total", "state database writes that failed (the trigger or record was kept)", {},
+                n(counts.state_errors));
+      x.gauge("relay_forward_triggers_unrecorded", "triggers waiting to be written to the state database", {},
+              n(unrecorded.size()));
+      x.counter("relay_audit_write_errors_total", "audit log writes that failed (the record was kept for a retry)", {},
+                n(audit->write_errors()));
+      x.gauge("relay_audit_backlog", "audit records kept because the audit log could not be written", {}, n(audit->waiting()));
       if (eventbridge) export_delivery(x, "eventbridge", eventbridge->stats());
       if (crm) export_delivery(x, "crm_webhook", crm->stats());
       if (alert_hook) export_delivery(x, "alert_webhook", alert_hook->stats());
     });
+  }
+
+  void report_error(const std::string& message) {
+    ++counts.worker_errors;
+    last_worker_error = message;
+    if (log) log(severity::error, message);
   }
 
   void enqueue(job j, bool resumed) {
@@ -134,11 +161,68 @@ struct forwarding_service::impl {
     wake.cancel_one();
   }
 
+  // Durable before it is queued. A database that fails is reported and the trigger kept (in
+  // memory: there is nowhere durable left) to be recorded on a later tick.
   void trigger(std::string id, std::string trigger_name) {
     job j{std::move(id), std::move(trigger_name)};
-    auto e = state->begin(state_key(j), uuid_v4());  // durable before it is queued
-    if (e.done) return;                               // a duplicate event or a replay
+    if (record_trigger(j)) return;
+    if (unrecorded.size() < settings.triggers.max_pending) {
+      unrecorded.push_back(std::move(j));
+      return;
+    }
+    ++counts.dropped;
+    if (log)
+      log(severity::error, fmt::format("{} triggers wait for the state database already: trigger {} for conversation {} "
+                                       "is dropped",
+                                       unrecorded.size(), j.trigger, j.conversation_id));
+  }
+
+  bool record_trigger(job& j) {
+    delivery::idempotency_store::entry e;
+    try {
+      e = state->begin(state_key(j), uuid_v4());
+    } catch (const relay_error& x) {
+      ++counts.state_errors;
+      last_state_error = x.what();
+      if (log)
+        log(severity::error, fmt::format("cannot record trigger {} for conversation {}: {}; kept and tried again in {} s",
+                                         j.trigger, j.conversation_id, x.what(), kTick.count()));
+      return false;
+    }
+    last_state_error.clear();
+    if (e.done) return true;  // a duplicate event or a replay
+    j.first_attempt = from_epoch_ms(e.updated_ms);
     if (queued_keys.insert(state_key(j)).second) enqueue(std::move(j), false);
+    return true;
+  }
+
+  // What follows one attempt: a deferral or a failure waits in `retries`; anything else is done.
+  void after(job j, const forward_report& r) {
+    if (r.outcome == forward_outcome::deferred) {
+      ++counts.deferred;
+      auto wait = r.retry_at ? *r.retry_at - system_clock::now() : system_clock::duration{settings.triggers.retry_after};
+      j.not_before = steady_clock::now() + duration_cast<steady_clock::duration>(std::max(wait, system_clock::duration{}));
+      retries.push_back(std::move(j));
+      tick.cancel();  // the ticker sleeps until the earliest retry
+      return;
+    }
+    ++counts.completed;
+    if (r.outcome == forward_outcome::failed && j.attempt < settings.triggers.attempts) {
+      try {
+        state->begin(state_key(j), r.forwarding_id);  // pending again until the retry runs
+      } catch (const relay_error& x) {
+        ++counts.state_errors;
+        last_state_error = x.what();
+      }
+      ++j.attempt;
+      ++counts.retried;
+      j.not_before = steady_clock::now() + settings.triggers.retry_after;
+      retries.push_back(std::move(j));
+      tick.cancel();
+    } else {
+      queued_keys.erase(state_key(j));
+    }
+    if (report_handler) report_handler(r);
   }
 
   asio::awaitable<void> worker() {
@@ -151,54 +235,109 @@ struct forwarding_service::impl {
       auto j = std::move(queue.front());
       queue.pop_front();
       ++in_flight;
-      auto r = co_await fwd->forward(j.conversation_id, j.trigger);
-      --in_flight;
-      ++counts.completed;
-      if (r.outcome == forward_outcome::failed && j.attempt < settings.triggers.attempts) {
-        state->begin(state_key(j), r.forwarding_id);  // pending again until the retry runs
-        ++j.attempt;
-        ++counts.retried;
-        j.not_before = steady_clock::now() + settings.triggers.retry_after;
-        retries.push_back(std::move(j));
-      } else {
-        queued_keys.erase(state_key(j));
+      struct done_guard {
+        std::size_t& n;
+        ~done_guard() { --n; }
+      } guard{in_flight};
+      // The worker's boundary: a job that throws is reported and kept for a retry; the worker goes on.
+      std::string failure;
+      try {
+        auto r = co_await fwd->forward(j.conversation_id, j.trigger, j.first_attempt);
+        after(std::move(j), r);
+        continue;
+      } catch (const boost::system::system_error& e) {
+        if (e.code() == asio::error::operation_aborted) co_return;  // cancel(): the trigger stays pending
+        failure = e.what();
+      } catch (const relay_error& e) {
+        if (e.kind() == error_kind::cancelled) co_return;
+        failure = e.what();
+      } catch (const std::exception& e) {
+        failure = e.what();
       }
-      if (report_handler) report_handler(r);
+      report_error(fmt::format("forward of conversation {} (trigger {}) failed unexpectedly: {}; kept for a retry in {} s",
+                               j.conversation_id, j.trigger, failure, duration_cast<seconds>(settings.triggers.retry_after).count()));
+      j.not_before = steady_clock::now() + settings.triggers.retry_after;
+      retries.push_back(std::move(j));
     }
   }
 
-  // Every tick: move due retries to the queue; every `periodic`, trigger active conversations.
   void prune_state() {
     auto cutoff = duration_cast<milliseconds>((system_clock::now() - settings.triggers.state_retention).time_since_epoch());
     auto n = state->prune_finished_before(cutoff.count());
     if (n && log) log(severity::info, fmt::format("state: pruned {} finished key(s) older than {} h", n, settings.triggers.state_retention.count()));
   }
 
+  void flush_audit() {
+    if (audit->waiting() == 0) return;
+    bool was_failing = !audit->last_error().empty();
+    auto written = audit->flush();
+    if (was_failing && audit->last_error().empty() && log)
+      log(severity::info, fmt::format("audit log {} is writable again: wrote {} kept record(s)", audit->path(), written));
+  }
+
+  void retry_unrecorded() {
+    for (std::size_t n = unrecorded.size(); n > 0; --n) {
+      auto j = std::move(unrecorded.front());
+      unrecorded.pop_front();
+      if (!record_trigger(j)) {
+        unrecorded.push_front(std::move(j));
+        break;  // still failing: the rest waits for the next tick
+      }
+    }
+  }
+
+  // Active conversations for periodic triggers; one whose end was never seen ages out.
+  void trigger_periodic(std::int64_t period) {
+    auto now = steady_clock::now();
+    for (auto it = active.begin(); it != active.end();) {
+      if (now - it->second > settings.triggers.periodic_max_age) {
+        if (log)
+          log(severity::info, fmt::format("conversation {}: no end seen {} s after it started; periodic forwarding stops",
+                                          it->first, settings.triggers.periodic_max_age.count()));
+        it = active.erase(it);
+        continue;
+      }
+      trigger(it->first, "periodic-" + std::to_string(period));
+      ++it;
+    }
+  }
+
+  void on_tick(std::int64_t& last_period, steady_clock::time_point& next_prune) {
+    auto now = steady_clock::now();
+    if (now >= next_prune) {
+      prune_state();
+      next_prune = now + kPruneEvery;
+    }
+    flush_audit();
+    retry_unrecorded();
+    for (auto it = retries.begin(); it != retries.end();) {
+      if (it->not_before <= now) {
+        queue.push_back(std::move(*it));
+        it = retries.erase(it);
+        wake.cancel_one();
+      } else {
+        ++it;
+      }
+    }
+    if (auto p = settings.triggers.periodic; p.count() > 0) {
+      auto period = duration_cast<seconds>(system_clock::now().time_since_epoch()).count() / p.count();
+      if (last_period >= 0 && period != last_period) trigger_periodic(period);
+      last_period = period;
+    }
+  }
+
   asio::awaitable<void> ticker() {
     std::int64_t last_period = -1;
     auto next_prune = steady_clock::now();
     while (!stopping) {
-      auto now = steady_clock::now();
-      if (now >= next_prune) {
-        prune_state();
-        next_prune = now + kPruneEvery;
+      try {
+        on_tick(last_period, next_prune);
+      } catch (const std::exception& e) {
+        report_error(std::string("forwarding ticker: ") + e.what());  // next tick tries again
       }
-      for (auto it = retries.begin(); it != retries.end();) {
-        if (it->not_before <= now) {
-          queue.push_back(std::move(*it));
-          it = retries.erase(it);
-          wake.cancel_one();
-        } else {
-          ++it;
-        }
-      }
-      if (auto p = settings.triggers.periodic; p.count() > 0) {
-        auto period = duration_cast<seconds>(system_clock::now().time_since_epoch()).count() / p.count();
-        if (last_period >= 0 && period != last_period)
-          for (auto& id : active) trigger(id, "periodic-" + std::to_string(period));
-        last_period = period;
-      }
-      tick.expires_after(kTick);
+      auto next = steady_clock::now() + kTick;
+      for (auto& r : retries) next = std::min(next, r.not_before);
+      tick.expires_at(next);
       co_await tick.async_wait(as_tuple(use_awaitable));
     }
   }
@@ -208,20 +347,24 @@ struct forwarding_service::impl {
   asio::any_io_executor executor;
   std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them
   std::unique_ptr<delivery::idempotency_store> state;
-  std::unique_ptr<sinks::file::audit_log> audit;
+  std::unique_ptr<sinks::file::audit_log> audit_file;
+  std::unique_ptr<sinks::file::audit_trail> audit;
   std::unique_ptr<aws::credentials_cache> creds;
   std::unique_ptr<sinks::eventbridge::publisher> eventbridge;
   std::unique_ptr<sinks::webhook::publisher> crm, alert_hook;
   std::unique_ptr<forwarder> fwd;
 
   std::deque<job> queue;
-  std::vector<job> retries;
-  std::set<std::string> queued_keys;  // a key is queued at most once
-  std::set<std::string> active;       // chat/message conversations started and not ended
-  asio::steady_timer wake, tick, idle;
-  std::size_t in_flight = 0, workers_running = 0;
+  std::vector<job> retries;               // deferred or failed, each with its not-before time
+  std::deque<job> unrecorded;             // triggers the state database could not record yet
+  std::set<std::string> queued_keys;      // a key is queued at most once
+  std::map<std::string, steady_clock::time_point> active;  // chat/message conversations started, not ended
+  asio::steady_timer wake, tick;
+  task_group tasks;                       // the workers and the ticker
+  std::size_t in_flight = 0;
   bool stopping = false;
   service_stats counts;
+  std::string last_state_error, last_worker_error;
   std::function<void(const forward_report&)> report_handler;
 };
 
@@ -232,23 +375,35 @@ forwarding_service::forwarding_service(asio::any_io_executor ex, genesys::api_cl
 forwarding_service::~forwarding_service() = default;
 
 asio::awaitable<forward_report> forwarding_service::forward(std::string id, std::string trigger) {
-  auto r = co_await impl_->fwd->forward(std::move(id), std::move(trigger));
-  if (impl_->report_handler) impl_->report_handler(r);
-  co_return r;
+  auto& d = *impl_;
+  auto first = system_clock::now();
+  if (auto e = d.state->find(id + ":" + trigger); e && !e->done) first = from_epoch_ms(e->updated_ms);
+  for (;;) {
+    auto r = co_await d.fwd->forward(id, trigger, first);
+    if (r.outcome == forward_outcome::deferred && !d.stopping) {
+      d.tick.expires_at(steady_clock::now() + duration_cast<steady_clock::duration>(*r.retry_at - system_clock::now()));
+      co_await d.tick.async_wait(as_tuple(use_awaitable));  // stop() wakes it
+      continue;
+    }
+    if (d.report_handler) d.report_handler(r);
+    co_return r;
+  }
 }
 
 void forwarding_service::on_event(const lifecycle_event& e) {
-  auto& t = impl_->settings.triggers;
+  auto& d = *impl_;
+  auto& t = d.settings.triggers;
   const auto& f = fields_of(e);
+  // Events still arriving after stop() are recorded too: they run on the next start.
   if (!t.media_types.contains(f.media_type) || f.conversation_id.empty()) return;
   switch (kind_of(e)) {
     case lifecycle::start:
     case lifecycle::update:
-      if (t.periodic.count() > 0) impl_->active.insert(f.conversation_id);
+      if (t.periodic.count() > 0) d.active.try_emplace(f.conversation_id, steady_clock::now());
       break;
     case lifecycle::end:
-      impl_->active.erase(f.conversation_id);
-      if (t.on_end) impl_->trigger(f.conversation_id, "conversation-end");
+      d.active.erase(f.conversation_id);
+      if (t.on_end) d.trigger(f.conversation_id, "conversation-end");
       break;
     default:
       break;
@@ -257,25 +412,22 @@ void forwarding_service::on_event(const lifecycle_event& e) {
 
 asio::awaitable<void> forwarding_service::run() {
   auto& d = *impl_;
-  for (auto& key : d.state->pending())
-    if (auto j = job_of_key(key); j && d.queued_keys.insert(key).second) d.enqueue(std::move(*j), true);
+  d.stopping = false;
+  for (auto& key : d.state->pending()) {
+    auto j = job_of_key(key);
+    if (!j || !d.queued_keys.insert(key).second) continue;
+    if (auto e = d.state->find(key)) j->first_attempt = from_epoch_ms(e->updated_ms);
+    d.enqueue(std::move(*j), true);
+  }
   if (d.counts.resumed && d.log)
     d.log(severity::info, fmt::format("resuming {} forward trigger(s) left pending by the last run", d.counts.resumed));
-  auto ex = co_await asio::this_coro::executor;
-  auto finished = [&d](std::exception_ptr e) {
-    if (e && d.log) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        d.log(severity::error, std::string("forwarding worker stopped: ") + x.what());
-      }
-    }
-    if (--d.workers_running == 0) d.idle.cancel();
-  };
-  d.workers_running = d.settings.triggers.max_in_flight + 1;
-  for (std::size_t i = 0; i < d.settings.triggers.max_in_flight; ++i) asio::co_spawn(ex, d.worker(), finished);
-  asio::co_spawn(ex, d.ticker(), finished);
-  while (d.workers_running > 0) co_await d.idle.async_wait(as_tuple(use_awaitable));
+  if (d.audit->waiting() && d.log)
+    d.log(severity::warn, fmt::format("{} audit record(s) kept by the last run are written to {} first", d.audit->waiting(),
+                                      d.audit->path()));
+  for (std::size_t i = 0; i < d.settings.triggers.max_in_flight; ++i) d.tasks.spawn("worker", d.worker());
+  d.tasks.spawn("ticker", d.ticker());
+  co_await d.tasks.join();
+  d.flush_audit();
 }
 
 void forwarding_service::stop() {
@@ -284,16 +436,43 @@ void forwarding_service::stop() {
   impl_->tick.cancel();
 }
 
+void forwarding_service::cancel() {
+  stop();
+  impl_->tasks.cancel();
+  for (auto* p : {impl_->crm.get(), impl_->alert_hook.get()})
+    if (p) p->abort();
+  if (impl_->eventbridge) impl_->eventbridge->abort();
+}
+
 asio::awaitable<void> forwarding_service::close() {
   if (impl_->eventbridge) co_await impl_->eventbridge->close();
   if (impl_->crm) co_await impl_->crm->close();
   if (impl_->alert_hook) co_await impl_->alert_hook->close();
 }
 
+void forwarding_service::add_health_checks(health::registry& health) {
+  auto* d = impl_.get();
+  if (d->audit->enabled())
+    health.add("audit", [d] {
+      if (d->audit->waiting() == 0) return health::result{};
+      return health::result{health::status::failing,
+                            fmt::format("{}; {} record(s) kept in the state database, written when the log is writable",
+                                        d->audit->last_error().empty() ? "writing the kept records" : d->audit->last_error(),
+                                        d->audit->waiting())};
+    });
+  health.add("state", [d] {
+    if (d->unrecorded.empty() && d->last_state_error.empty()) return health::result{};
+    return health::result{health::status::failing,
+                          fmt::format("{}; {} trigger(s) waiting to be recorded", d->last_state_error, d->unrecorded.size())};
+  });
+}
+
 service_stats forwarding_service::stats() const {
   auto s = impl_->counts;
   s.pending = impl_->queue.size() + impl_->retries.size();
   s.in_flight = impl_->in_flight;
+  s.unrecorded = impl_->unrecorded.size();
+  s.audit_waiting = impl_->audit->waiting();
   return s;
 }
 

@@ -34,6 +34,9 @@
 namespace grm::metrics {
 class registry;
 }
+namespace grm::health {
+class registry;
+}
 
 namespace grm::sentiment {
 
@@ -51,6 +54,9 @@ struct trigger_settings {
   bool on_end = true;
   std::set<std::string> media_types{"chat", "message"};
   std::chrono::seconds periodic{0};  // 0: only when the conversation ends
+  // A conversation whose end was never seen stops getting periodic triggers this long after it
+  // was first seen (its end may have been missed while the relay was down).
+  std::chrono::seconds periodic_max_age{24 * 3600};
   std::size_t max_in_flight = 16;
   std::size_t max_pending = 10'000;
   int attempts = 3;
@@ -69,8 +75,12 @@ struct forwarding_settings {
 };
 
 struct service_stats {
-  std::uint64_t triggered = 0, resumed = 0, completed = 0, retried = 0, dropped = 0;
+  std::uint64_t triggered = 0, resumed = 0, completed = 0, retried = 0, dropped = 0, deferred = 0;
+  std::uint64_t worker_errors = 0;   // exceptions caught at a worker's boundary (the job was kept)
+  std::uint64_t state_errors = 0;    // state database writes that failed (the trigger was kept)
   std::size_t pending = 0, in_flight = 0;
+  std::size_t unrecorded = 0;        // triggers waiting to be written to the state database
+  std::size_t audit_waiting = 0;     // audit records kept for a retry
 };
 
 class forwarding_service final {
@@ -82,14 +92,25 @@ class forwarding_service final {
   forwarding_service(const forwarding_service&) = delete;
   forwarding_service& operator=(const forwarding_service&) = delete;
 
-  // One forward now (the one-shot command), outside the queue.
+  // One forward now (the one-shot command), outside the queue. "Not analysed yet" is waited for
+  // here, up to the horizon, unless stop() is called (the report is then `deferred`: the trigger
+  // stays pending).
   boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual");
 
-  // Continuous mode: feed every routed lifecycle event; run() until stop().
+  // Continuous mode: feed every routed lifecycle event; run() until stop(). on_event never
+  // throws: a trigger the state database cannot record is reported and retried.
   void on_event(const lifecycle_event& event);
   boost::asio::awaitable<void> run();  // resumes pending triggers, then serves the queue
-  void stop();                         // finishes forwards in flight; queued ones stay pending
+  // Shutdown, phase one: no new triggers; forwards in flight finish; queued ones stay pending.
+  void stop();
+  // Phase two, after the caller's deadline: forwards still in flight are abandoned (they stay
+  // pending for the next start), queued sink entries are dropped, and run() returns at once.
+  void cancel();
   boost::asio::awaitable<void> close();  // flushes and closes the sinks (after run() returned)
+
+  // "audit" (records kept because the audit log cannot be written) and "state" (triggers the
+  // database could not record).
+  void add_health_checks(health::registry& health);
 
   service_stats stats() const;
   // Called with each completed report (the demo and the CLI print them).

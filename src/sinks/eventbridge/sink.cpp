@@ -101,6 +101,7 @@ asio::awaitable<delivery::outcome> publisher::publish(put_entry entry) {
 }
 asio::awaitable<void> publisher::drain() { co_await impl_->batch.drain(); }
 asio::awaitable<void> publisher::close() { co_await impl_->batch.close(); }
+void publisher::abort() { impl_->batch.abort(); }
 delivery::delivery_stats publisher::stats() const { return impl_->batch.stats(); }
 const eventbridge_settings& publisher::settings() const noexcept { return impl_->settings; }
 

@@ -31,6 +31,7 @@ class publisher final {
   boost::asio::awaitable<delivery::outcome> publish(put_entry entry);
   boost::asio::awaitable<void> drain();
   boost::asio::awaitable<void> close();
+  void abort();  // shutdown's hard phase: queued and in-flight entries end as ShuttingDown
   delivery::delivery_stats stats() const;
   const eventbridge_settings& settings() const noexcept;
 

@@ -70,6 +70,7 @@ asio::awaitable<delivery::outcome> publisher::post(std::string json_body) {
   co_return co_await impl_->batch.submit(std::move(json_body));
 }
 asio::awaitable<void> publisher::close() { co_await impl_->batch.close(); }
+void publisher::abort() { impl_->batch.abort(); }
 delivery::delivery_stats publisher::stats() const { return impl_->batch.stats(); }
 
 }  // namespace grm::sinks::webhook

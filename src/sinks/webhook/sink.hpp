@@ -34,6 +34,7 @@ class publisher final {
 
   boost::asio::awaitable<delivery::outcome> post(std::string json_body);
   boost::asio::awaitable<void> close();
+  void abort();  // shutdown's hard phase: queued and in-flight entries end as ShuttingDown
   delivery::delivery_stats stats() const;
 
  private:
