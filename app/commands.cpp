@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "net/sse_dump.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "observability/metrics_server.hpp"
 #include "net/sse_parser.hpp"
@@ -97,10 +98,12 @@ int run_monitor(const monitor_args& args) {
   bool json = args.json || cfg.json_output;
   asio::io_context ioc(1);
   metrics::registry registry;
+  health::registry health;
   pipeline::event_router router;
   router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; });  // a live monitor: flush each line
   sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
   add_monitor_metrics(registry, service);
+  service.add_health_checks(health);
   // Continuous forwarding: ConversationEnd of a chat/message conversation → the sentiment forwarder,
   // through the monitor's own API client (one token, one pool).
   std::unique_ptr<sentiment::forwarding_service> forwarding;
@@ -110,26 +113,51 @@ int run_monitor(const monitor_args& args) {
       forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), service.api(), cfg.forwarding,
                                                                    log_line, &registry);
       router.on_any([f = forwarding.get()](const lifecycle_event& e) { f->on_event(e); });
+      forwarding->add_health_checks(health);
     }
     if (!cfg.metrics_listen.empty()) {
       auto [host, port] = metrics::parse_listen_address(cfg.metrics_listen, "metrics.listen");
-      scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port);
-      spdlog::info("metrics: http://{}:{}/metrics", host, scrape->port());
+      scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port, &health);
+      spdlog::info("metrics: http://{}:{}/metrics (health: /healthz, /readyz)", host, scrape->port());
     }
   } catch (const relay_error& e) {
     std::cerr << "genesys-relay: " << e.what() << "\n";
     return 2;
   }
+  // Two-phase shutdown: the first SIGINT/SIGTERM stops intake and gives work in flight
+  // shutdown_timeout_s; past it, what is unfinished is abandoned (it is pending in the state
+  // database for the next start). A second signal exits at once.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](auto ec, int) {
+  asio::steady_timer deadline(ioc);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    spdlog::info("shutting down: closing sockets{}", forwarding ? ", finishing forwards in flight" : "");
+    if (stopping) {
+      spdlog::warn("second signal: exiting now; unfinished forwards stay pending for the next start");
+      spdlog::default_logger()->flush();
+      std::cout.flush();
+      std::_Exit(128 + sig);
+    }
+    stopping = true;
+    spdlog::info("shutting down: closing sockets{}; up to {} s for work in flight (a second signal exits at once)",
+                 forwarding ? ", finishing forwards in flight" : "", cfg.shutdown_timeout.count());
     service.stop();
     if (forwarding) forwarding->stop();
-  });
+    deadline.expires_after(cfg.shutdown_timeout);
+    deadline.async_wait([&](const boost::system::error_code& dec) {
+      if (dec) return;
+      spdlog::warn("shutdown: {} s passed; abandoning {} forward(s) in flight: they stay pending for the next start",
+                   cfg.shutdown_timeout.count(), forwarding ? forwarding->stats().in_flight : 0);
+      service.cancel();
+      if (forwarding) forwarding->cancel();
+    });
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   int code = 0;
   asio::co_spawn(ioc, run_monitor_and_forwarder(service, forwarding.get()), [&](std::exception_ptr e) {
     signals.cancel();
+    deadline.cancel();
     if (scrape) scrape->stop();
     if (!e) return;
     try {
@@ -184,6 +212,7 @@ int run_sim(const sim_args& args) {
       ao.keep_events = false;
       aws = std::make_unique<sim::aws_emulator>(ao);
       crm = std::make_unique<sim::webhook_receiver>(args.crm_port);
+      if (args.crm_stall) crm->stall(true);
     }
   } catch (const std::exception& e) {
     std::cerr << "genesys-relay sim: cannot listen on 127.0.0.1:" << args.port

@@ -63,6 +63,7 @@ struct sim_args {
   bool with_sinks = false;      // also the AWS emulator and a CRM webhook receiver
   std::uint16_t aws_port = 9444;
   std::uint16_t crm_port = 9445;
+  bool crm_stall = false;       // the CRM receiver never answers (a hung CRM)
 };
 int run_sim(const sim_args& args);
 

@@ -56,6 +56,12 @@ void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& s
     x.counter("relay_channel_rotations_total", "planned: socket_closing, channel expiry", {}, n(s.rotations));
     x.counter("relay_conversations_reconciled_total", "conversations re-read after a drop", {}, n(s.reconciled));
     x.counter("relay_topics_rejected_total", "topics the API refused to subscribe", {}, n(s.rejected_topics));
+    for (auto& [name, st] : s.streams) {
+      x.gauge("relay_source_connected", "1 while the stream is connected, 0 while it connects or reconnects",
+              {{"stream", name}}, st.connected ? 1 : 0);
+      x.gauge("relay_source_consecutive_failures", "failed attempts since the stream was last connected",
+              {{"stream", name}}, st.consecutive_failures);
+    }
     x.gauge("relay_conversations_tracked", "active conversations in the tracker", {}, n(service.tracked_conversations()));
     x.counter("relay_oauth_tokens_issued_total", "token fetches (first and refreshes)", {}, n(service.token_refreshes()));
   });

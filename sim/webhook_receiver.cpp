@@ -1,6 +1,10 @@
 #include "sim/webhook_receiver.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "sim/http_service.hpp"
 #include "sim/loopback.hpp"
@@ -20,6 +24,7 @@ struct webhook_receiver::impl {
   std::vector<received_webhook> got;
   int failing = 0;
   unsigned fail_status = 503;
+  bool stalled = false;
 
   asio::awaitable<http_response_msg> handle(http_request_msg& req) {
     if (req.method() != http::verb::post) co_return make_response(req, 405, "text/plain", "");
@@ -29,6 +34,10 @@ struct webhook_receiver::impl {
     }
     auto field = [&](http::field f) { return std::string(req[f]); };
     got.push_back({std::string(req.target()), req.body(), field(http::field::content_type), field(http::field::authorization)});
+    while (stalled) {  // hung: hold the request; the client's deadline ends it
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds{100});
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
     co_return make_response(req, 200, "application/json", R"({"status":"ok"})");
   }
 };
@@ -50,6 +59,10 @@ void webhook_receiver::fail_next(int requests, unsigned status) {
     impl_->failing = requests;
     impl_->fail_status = status;
   });
+}
+
+void webhook_receiver::stall(bool on) {
+  impl_->loop.run_on_loop([&] { impl_->stalled = on; });
 }
 
 std::vector<received_webhook> webhook_receiver::received() const {

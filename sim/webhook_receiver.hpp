@@ -1,6 +1,6 @@
 #pragma once
 // A CRM (or alerting) webhook endpoint on loopback, HTTP and HTTPS: records every POST and
-// answers 200 {"status":"ok"}, or a chosen status for the next N requests.
+// answers 200 {"status":"ok"}, or a chosen status for the next N requests, or nothing at all.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +27,9 @@ class webhook_receiver final {
   const std::string& certificate_pem() const noexcept;
 
   void fail_next(int requests, unsigned status);
+  // A hung CRM: requests are read and never answered (until the client gives up or this is
+  // switched off). Counted in received() as they arrive.
+  void stall(bool on);
   std::vector<received_webhook> received() const;
 
  private:

@@ -304,18 +304,54 @@ TEST(MonitorIntegration, GivesUpAfterConfiguredRetriesWithTheLastError) {
   s.refuse_websockets_for(seconds{60});
   s.drop_sockets();
   ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
-  EXPECT_TRUE(contains(h.fatal_error(), "gave up after 2 reconnect attempts; last error: WebSocket handshake")) << h.fatal_error();
+  EXPECT_TRUE(contains(h.fatal_error(), "gave up after 2 reconnect attempts (monitor.max_retries); last error: WebSocket handshake"))
+      << h.fatal_error();
 }
 
+// An untrusted certificate is refused. Like any failure to connect it is retried (a login host
+// may present a new chain tomorrow) and reported; with max_retries set the monitor gives up.
 TEST(MonitorIntegration, UntrustedCertificateIsRefused) {
   auto so = fast_sim(0);
   sim::genesys_simulator s(so);
-  monitor_harness h(s, so, {});
+  harness_options ho;
+  ho.max_retries = 1;
+  monitor_harness h(s, so, ho);
   h.settings.http.tls.ca_pem.clear();  // trust only the system store: the sim is self-signed
   h.settings.api_retry.max_attempts = 1;
+  h.settings.reconnect.backoff.base = milliseconds{5};
   h.start();
   ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  EXPECT_TRUE(contains(h.fatal_error(), "authentication: gave up after 1 reconnect attempts (monitor.max_retries); last error: "))
+      << h.fatal_error();
   EXPECT_TRUE(contains(h.fatal_error(), "TLS handshake with 127.0.0.1")) << h.fatal_error();
+  EXPECT_TRUE(contains(h.fatal_error(), "certificate verify failed")) << h.fatal_error();
+}
+
+// A Genesys outage longer than the old five reconnects: the login host and the API refuse
+// connections, then come back. The monitor waits it out, reports it, and routes again.
+TEST(MonitorIntegration, OutlivesAnUpstreamOutageOfManyReconnects) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  harness_options ho;  // max_retries 0: forever, the default
+  monitor_harness h(s, so, ho);
+  h.settings.reconnect.backoff.base = milliseconds{5};
+  h.settings.reconnect.backoff.cap = milliseconds{20};
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 1; }));
+  s.refuse_websockets_for(seconds{3});  // every reconnect fails meanwhile
+  s.drop_sockets();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().reconnects >= 10; })) << ::testing::PrintToString(h.log_lines());
+  EXPECT_FALSE(h.finished()) << h.fatal_error();
+  auto routed = h.routed();
+  ASSERT_TRUE(h.wait_until([&] { return h.stats().connects >= 2 && h.routed() > routed; }, seconds{30}))
+      << ::testing::PrintToString(h.log_lines());
+  EXPECT_FALSE(h.finished());
+  auto lines = h.log_lines();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](auto& l) { return contains(l, "connected again after "); }))
+      << ::testing::PrintToString(lines);
+  auto failures = std::count_if(lines.begin(), lines.end(), [](auto& l) { return contains(l, "; reconnecting in "); });
+  EXPECT_LT(failures, static_cast<long>(h.stats().reconnects)) << "a long outage is not logged failure by failure";
+  h.stop();
 }
 
 }  // namespace

@@ -135,7 +135,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   auto& s = section("forwarder");
   reject_unknown(s, {"enabled", "source", "min_confidence", "escalation_threshold", "neutral_band", "marker",
                      "conflict_retries", "not_analysed_horizon_s", "not_analysed_backoff_ms", "media_types",
-                     "periodic_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path",
+                     "periodic_s", "periodic_max_age_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path",
                      "state_retention_h"},
                  "forwarder", source);
   cfg.forward_continuously = get<bool>(s, "enabled", "forwarder", source).value_or(false);
@@ -162,6 +162,8 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     for (auto& m : get_strings(s, "media_types", "forwarder", source)) t.media_types.insert(pipeline::normalise_media_type(m));
   }
   t.periodic = std::chrono::seconds{positive(get<std::int64_t>(s, "periodic_s", "forwarder", source), 0, "periodic_s", s, source, 0)};
+  t.periodic_max_age = std::chrono::seconds{positive(get<std::int64_t>(s, "periodic_max_age_s", "forwarder", source), 24 * 3600,
+                                                     "periodic_max_age_s", s, source, 0)};
   t.max_in_flight = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_in_flight", "forwarder", source), 16, "max_in_flight", s, source));
   t.max_pending = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_pending", "forwarder", source), 10'000, "max_pending", s, source));
   t.attempts = static_cast<int>(positive(get<std::int64_t>(s, "attempts", "forwarder", source), 3, "attempts", s, source));
@@ -258,7 +260,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   } catch (const toml::parse_error& e) {
     fail(std::string(source) + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
-  reject_unknown(root, {"genesys", "monitor", "retry", "forwarder", "eventbridge", "crm", "alerts", "audit", "metrics"},
+  reject_unknown(root, {"genesys", "monitor", "retry", "forwarder", "eventbridge", "crm", "alerts", "audit", "metrics", "service"},
                  "", source);
   relay_config cfg;
   auto& m = cfg.monitor;
@@ -282,7 +284,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   m.http.tls.verify_peer = get<bool>(g, "tls_verify", "genesys", source).value_or(true);
 
   auto& mon = section("monitor");
-  reject_unknown(mon, {"transports", "queues", "users", "topics", "event_types", "media_types", "max_retries",
+  reject_unknown(mon, {"transports", "queues", "users", "topics", "event_types", "media_types", "max_retries", "reconnect_max_delay_ms",
                        "heartbeat_timeout_ms", "rotate_before_expiry_s", "topics_per_channel",
                        "max_payload_bytes", "json"}, "monitor", source);
   auto transports = get_strings(mon, "transports", "monitor", source);
@@ -316,7 +318,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   std::vector<std::string> kind_names;
   for (auto k : m.filter.kinds) kind_names.emplace_back(to_string(k));
   m.sse.query_json = sources::default_sse_query(kind_names, media);
-  m.reconnect.max_retries = static_cast<int>(positive(get<std::int64_t>(mon, "max_retries", "monitor", source), 5, "max_retries", mon, source, 0));
+  m.reconnect.max_retries = static_cast<int>(positive(get<std::int64_t>(mon, "max_retries", "monitor", source), 0, "max_retries", mon, source, 0));
   m.notifications.heartbeat_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(mon, "heartbeat_timeout_ms", "monitor", source), 65'000, "heartbeat_timeout_ms", mon, source)};
   m.notifications.rotate_before_expiry = std::chrono::seconds{positive(get<std::int64_t>(mon, "rotate_before_expiry_s", "monitor", source), 600, "rotate_before_expiry_s", mon, source, 0)};
   m.notifications.topics_per_channel = static_cast<std::size_t>(positive(get<std::int64_t>(mon, "topics_per_channel", "monitor", source), 1000, "topics_per_channel", mon, source));
@@ -331,6 +333,8 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   m.api_retry.base = std::chrono::milliseconds{positive(get<std::int64_t>(r, "base_ms", "retry", source), 500, "base_ms", r, source)};
   m.api_retry.cap = std::chrono::milliseconds{positive(get<std::int64_t>(r, "cap_ms", "retry", source), 30'000, "cap_ms", r, source)};
   m.reconnect.backoff.base = m.api_retry.base * 2;
+  m.reconnect.backoff.cap = std::chrono::milliseconds{positive(get<std::int64_t>(mon, "reconnect_max_delay_ms", "monitor", source),
+                                                               60'000, "reconnect_max_delay_ms", mon, source)};
 
   // Environment (the Genesys SDKs' variables) wins over the file.
   if (auto v = env("GENESYSCLOUD_OAUTHCLIENT_ID")) m.credentials.client_id = *v;
@@ -365,6 +369,10 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
         fail(at(g, "tls_verify", source) + "genesys.tls_verify = false is only allowed when genesys.api_url and " +
              "genesys.login_url are " + std::string(kLoopbackHosts) + ", not " + net::redacted_url(*url));
   parse_forwarding(cfg, section, source, env);
+  auto& svc = section("service");
+  reject_unknown(svc, {"shutdown_timeout_s"}, "service", source);
+  cfg.shutdown_timeout = std::chrono::seconds{positive(get<std::int64_t>(svc, "shutdown_timeout_s", "service", source), 10,
+                                                       "shutdown_timeout_s", svc, source, 0)};
   auto& met = section("metrics");
   reject_unknown(met, {"listen"}, "metrics", source);
   cfg.metrics_listen = get<std::string>(met, "listen", "metrics", source).value_or("");

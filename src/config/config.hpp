@@ -2,6 +2,7 @@
 // genesys-relay configuration: TOML file (optional) → typed settings, then the Genesys SDKs'
 // environment variables on top (GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET,
 // GENESYSCLOUD_REGION). Unknown keys and wrong types are errors naming the key and file line.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct relay_config {
   sentiment::forwarding_settings forwarding;
   bool forward_continuously = false;
   std::string metrics_listen;  // [metrics] listen; empty: no scrape endpoint
+  // [service] shutdown_timeout_s: after SIGTERM/SIGINT, how long work in flight may take to
+  // finish before it is abandoned (it stays pending for the next start).
+  std::chrono::seconds shutdown_timeout{10};
 };
 
 // What the configuration is loaded for: the monitor needs topics, a one-shot forward does not.

@@ -113,6 +113,11 @@ asio::awaitable<std::vector<topic_result>> subscribe(api_client& api, const std:
                              "/api/v2/notifications/channels/" + channel_id +
                                  "/subscriptions?ignoreErrors=true",
                              json::serialize(body));
+  if (r.status == 400) {
+    // The topics themselves (malformed, more than 1,000): invalid configuration, which no retry fixes.
+    auto e = status_error(r, "subscribing channel " + channel_id + " to " + std::to_string(topics.size()) + " topic(s)");
+    throw relay_error(error_kind::config, std::string(e.what()) + "; check monitor.queues, monitor.users and monitor.topics");
+  }
   if (r.status != 200) throw status_error(r, "subscribing channel " + channel_id);
   auto v = parse_or_throw(r, "subscribing channel " + channel_id);
   std::vector<topic_result> out;

@@ -70,7 +70,8 @@ struct topic_result {
 };
 
 boost::asio::awaitable<channel> create_channel(api_client& api);
-// PUT (replace) the channel's subscriptions; rejected topics come back with their reason.
+// PUT (replace) the channel's subscriptions; rejected topics come back with their reason. A 400
+// (the topics are malformed or too many) is relay_error(config).
 boost::asio::awaitable<std::vector<topic_result>> subscribe(api_client& api,
                                                              const std::string& channel_id,
                                                              const std::vector<std::string>& topics);

@@ -6,7 +6,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/task_group.hpp"
+#include "core/time.hpp"
 #include "genesys/api.hpp"
+#include "observability/health.hpp"
 
 namespace grm::sources {
 
@@ -27,6 +30,9 @@ struct monitor_service::impl {
   pipeline::monitor_pipeline pipe;
   shutdown_signal shutdown;
   source_stats stats;
+  task_group* running = nullptr;  // the transports while run() runs
+
+  asio::awaitable<bool> authenticate();  // false: shutdown came first
 
   source_context context() {
     return source_context{genesys.http, genesys.tokens, genesys.api, pipe, shutdown, settings.reconnect, stats, log};
@@ -42,32 +48,71 @@ monitor_service::monitor_service(asio::any_io_executor executor, monitor_setting
 
 monitor_service::~monitor_service() = default;
 
+// Authenticate first, so wrong credentials fail fast with one precise message; a login host
+// that cannot be reached is an outage like any other and is waited out.
+asio::awaitable<bool> monitor_service::impl::authenticate() {
+  auto ctx = context();
+  stream_failures failures(ctx, "authentication");
+  while (!shutdown.requested()) {
+    std::string reason;
+    try {
+      co_await genesys.tokens.access_token();
+      failures.connected();
+      log(severity::info, "authenticated as OAuth client '" + genesys.tokens.client_id() + "'");
+      co_return true;
+    } catch (const relay_error& e) {
+      if (is_fatal_for_streams(e.kind())) throw;
+      reason = e.what();
+    }
+    auto delay = failures.failed(reason);
+    if (failures.worth_logging())
+      log(severity::warn, "authentication: " + reason + "; trying again in " + std::to_string(delay.count()) +
+                              " ms (failure " + std::to_string(failures.count()) + ")");
+    co_await shutdown.sleep(delay);
+  }
+  co_return false;
+}
+
 asio::awaitable<void> monitor_service::run() {
   auto& s = *impl_;
   auto ex = co_await asio::this_coro::executor;
-  // Authenticate first, so wrong credentials fail fast with one precise message.
-  co_await s.genesys.tokens.access_token();
-  s.log(severity::info, "authenticated as OAuth client '" + s.genesys.tokens.client_id() + "'");
-  std::size_t running = 0;
-  std::exception_ptr first_error;
-  asio::steady_timer all_done(ex, std::chrono::steady_clock::time_point::max());
-  auto finished = [&](std::exception_ptr e) {
-    if (e && !first_error) {
-      first_error = e;
-      s.shutdown.request();  // a fatal error in one transport stops the others
+  bool authenticated = co_await s.authenticate();  // apart: GCC 12 miscompiles an await in a condition
+  if (!authenticated) co_return;
+  s.stats.streams.erase("authentication");
+  // A fatal error in one transport stops the others; run() rethrows it.
+  task_group transports(ex, [&s](std::string_view, std::exception_ptr) { s.shutdown.request(); });
+  s.running = &transports;
+  struct forget {
+    impl& s;
+    ~forget() { s.running = nullptr; }
+  } guard{s};
+  if (s.settings.use_notifications) transports.spawn("notifications", run_notifications_source(s.context(), s.settings.notifications));
+  if (s.settings.use_sse) transports.spawn("sse", run_sse_source(s.context(), s.settings.sse));
+  co_await transports.join();
+  if (auto e = transports.first_error()) std::rethrow_exception(e);
+}
+
+void monitor_service::cancel() {
+  impl_->shutdown.request();
+  if (impl_->running) impl_->running->cancel();
+}
+
+void monitor_service::add_health_checks(health::registry& health) {
+  auto* d = impl_.get();
+  health.add("genesys streams", [d] {
+    std::string failing;
+    for (auto& [name, st] : d->stats.streams) {
+      if (st.connected) continue;
+      if (!failing.empty()) failing += "; ";
+      failing += name + (st.consecutive_failures == 0
+                             ? ": connecting"
+                             : ": reconnecting after " + std::to_string(st.consecutive_failures) + " failure(s) since " +
+                                   format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(st.failing_since)) +
+                                   "; last error: " + st.last_error);
     }
-    if (--running == 0) all_done.cancel();
-  };
-  if (s.settings.use_notifications) {
-    ++running;
-    asio::co_spawn(ex, run_notifications_source(s.context(), s.settings.notifications), finished);
-  }
-  if (s.settings.use_sse) {
-    ++running;
-    asio::co_spawn(ex, run_sse_source(s.context(), s.settings.sse), finished);
-  }
-  while (running > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (first_error) std::rethrow_exception(first_error);
+    if (d->stats.streams.empty()) failing = "not started";
+    return failing.empty() ? health::result{} : health::result{health::status::failing, failing};
+  });
 }
 
 void monitor_service::stop() { impl_->shutdown.request(); }

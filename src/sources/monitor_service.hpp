@@ -18,6 +18,10 @@
 #include "sources/notifications_ws/ws_source.hpp"
 #include "sources/source_context.hpp"
 
+namespace grm::health {
+class registry;
+}
+
 namespace grm::sources {
 
 struct monitor_settings {
@@ -45,9 +49,15 @@ class monitor_service final {
                   std::function<void(const pipeline::stream_error&)> on_stream_error);
   ~monitor_service();
 
-  // Runs until stop(); rethrows the first fatal relay_error of any transport.
+  // Runs until stop(); rethrows the first fatal relay_error of any transport. Fatal are only
+  // refused credentials or permissions and invalid configuration: an unreachable login host or
+  // API, 5xx, 429 and dropped sockets are retried forever (or monitor.max_retries times).
   boost::asio::awaitable<void> run();
-  void stop();
+  void stop();    // closes the sockets: run() returns once the transports have ended
+  void cancel();  // shutdown's hard phase: cancels what the transports still wait for
+  // "genesys streams": failing while any stream is connecting or reconnecting, naming each with
+  // its consecutive failures, since when, and the last error.
+  void add_health_checks(health::registry& health);
 
   const pipeline::pipeline_counters& counters() const;
   const source_stats& stats() const;

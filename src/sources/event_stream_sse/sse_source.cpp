@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "genesys/api.hpp"
+#include "net/endpoint.hpp"
 #include "net/sse_parser.hpp"
 
 namespace grm::sources {
@@ -44,7 +45,6 @@ asio::awaitable<std::string> read_error_body(net::http_body_stream& s) {
 }  // namespace
 
 asio::awaitable<void> run_sse_source(source_context ctx, sse_source_options opt) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::string origin = "sse:" + opt.path;
   const std::string url = ctx.api.api_base() + opt.path;
   std::optional<milliseconds> server_retry;
@@ -53,7 +53,7 @@ asio::awaitable<void> run_sse_source(source_context ctx, sse_source_options opt)
        [&](std::uint64_t ms) { server_retry = milliseconds{static_cast<std::int64_t>(std::min<std::uint64_t>(ms, 3'600'000))}; },
        [&](std::string_view m) { ctx.pipeline.report_error(std::string(m), {}, origin); }},
       opt.max_event_bytes);
-  int failures = 0;
+  stream_failures failures(ctx, "SSE stream");
   bool refreshed = false;
   while (!ctx.shutdown.requested()) {
     std::string reason;
@@ -83,16 +83,20 @@ asio::awaitable<void> run_sse_source(source_context ctx, sse_source_options opt)
           throw relay_error(error_kind::auth, "SSE stream " + opt.path + ": OAuth client '" +
                                                   ctx.tokens.client_id() + "' was refused (" + detail +
                                                   ")" + (status == 403 ? ". Grant the missing permission to a role of this OAuth client" : ""));
-        if (net::classify_status(status) == net::status_class::fatal)
-          throw relay_error(error_kind::client, "SSE stream " + url + " answered " + detail);
+        if (status == 404)
+          throw relay_error(error_kind::config,
+                            "SSE stream " + net::redacted_url(url) + " answered " + detail +
+                                ": this endpoint is the tutorial's, Genesys Cloud has no SSE stream; use monitor.transports = "
+                                "[\"notifications\"] against a real org");
         net::http_response r{status, {}, {}};
         if (auto ra = stream->header_value("Retry-After")) r.headers.push_back({"Retry-After", std::string(*ra)});
         failed_response = std::move(r);
         reason = detail;
       } else {
         ++ctx.stats.connects;
-        ctx.log(severity::info, "SSE stream connected: " + url);
-        failures = 0;
+        ctx.log(severity::info, "SSE stream connected: " + net::redacted_url(url) +
+                                    (failures.count() ? " after " + std::to_string(failures.count()) + " failed attempt(s)" : ""));
+        failures.connected();
         refreshed = false;
         std::string chunk;
         for (;;) {
@@ -105,23 +109,18 @@ asio::awaitable<void> run_sse_source(source_context ctx, sse_source_options opt)
       }
     } catch (const relay_error& e) {
       parser.end_of_stream();
-      if (e.kind() == error_kind::auth || e.kind() == error_kind::client || e.kind() == error_kind::config) throw;
+      if (is_fatal_for_streams(e.kind())) throw;
       if (ctx.shutdown.requested()) break;
       reason = e.what();
     }
     if (ctx.shutdown.requested()) break;
-    ++failures;
-    ++ctx.stats.reconnects;
-    if (ctx.reconnect.max_retries > 0 && failures > ctx.reconnect.max_retries)
-      throw relay_error(error_kind::network, "SSE stream " + url + ": gave up after " +
-                                                 std::to_string(ctx.reconnect.max_retries) +
-                                                 " reconnect attempts; last error: " + reason);
-    auto delay = net::delay_after(ctx.reconnect.backoff, failures,
-                                  failed_response ? &*failed_response : nullptr, rng);
+    auto delay = failures.failed(reason, failed_response ? &*failed_response : nullptr);
     if (server_retry && !failed_response) delay = std::max(delay, *server_retry);
-    ctx.log(severity::warn, "SSE stream: " + reason + "; reconnecting in " +
-                                std::to_string(delay.count()) + " ms (attempt " + std::to_string(failures) +
-                                (ctx.reconnect.max_retries > 0 ? " of " + std::to_string(ctx.reconnect.max_retries) : "") + ")");
+    if (failures.worth_logging())
+      ctx.log(severity::warn, "SSE stream: " + reason + "; reconnecting in " + std::to_string(delay.count()) +
+                                  " ms (failure " + std::to_string(failures.count()) +
+                                  (ctx.reconnect.max_retries > 0 ? " of at most " + std::to_string(ctx.reconnect.max_retries) : "") +
+                                  ")");
     co_await ctx.shutdown.sleep(delay);
   }
 }

@@ -32,11 +32,6 @@ std::vector<std::vector<std::string>> split_topics(const std::vector<std::string
 
 namespace {
 
-bool is_fatal(error_kind k) {
-  return k == error_kind::auth || k == error_kind::client || k == error_kind::config ||
-         k == error_kind::invalid_payload;
-}
-
 struct live_channel {
   genesys::channel info;
   std::unique_ptr<net::websocket_connection> socket;
@@ -50,8 +45,7 @@ class lane final {
         name_("channel lane " + std::to_string(index)) {}
 
   asio::awaitable<void> run() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    int failures = 0;
+    stream_failures failures(ctx_, name_);
     bool reconcile_due = false;
     while (!ctx_.shutdown.requested()) {
       std::string reason;
@@ -61,11 +55,13 @@ class lane final {
           co_await reconcile();
           reconcile_due = false;
         }
-        failures = 0;
+        if (failures.count() > 0)
+          ctx_.log(severity::info, name_ + ": connected again after " + std::to_string(failures.count()) + " failed attempt(s)");
+        failures.connected();
         co_await read_current();
         reason = "socket closed";
       } catch (const relay_error& e) {
-        if (is_fatal(e.kind())) throw;
+        if (is_fatal_for_streams(e.kind())) throw;
         if (ctx_.shutdown.requested()) break;
         reason = e.what();
       }
@@ -74,15 +70,10 @@ class lane final {
       if (current_) last_channel_ = current_->info;
       current_.reset();
       reconcile_due = true;
-      ++failures;
-      ++ctx_.stats.reconnects;
-      if (ctx_.reconnect.max_retries > 0 && failures > ctx_.reconnect.max_retries)
-        throw relay_error(error_kind::network, name_ + ": gave up after " +
-                                                   std::to_string(ctx_.reconnect.max_retries) +
-                                                   " reconnect attempts; last error: " + reason);
-      auto delay = net::backoff_delay(ctx_.reconnect.backoff, failures, rng);
-      ctx_.log(severity::warn, name_ + ": " + reason + "; reconnecting in " +
-                                   std::to_string(delay.count()) + " ms");
+      auto delay = failures.failed(reason);
+      if (failures.worth_logging())
+        ctx_.log(severity::warn, name_ + ": " + reason + "; reconnecting in " + std::to_string(delay.count()) +
+                                     " ms (failure " + std::to_string(failures.count()) + ")");
       co_await ctx_.shutdown.sleep(delay);
     }
     if (current_) co_await current_->socket->close();
