@@ -135,6 +135,20 @@ wait_for 60 sh -c "[ \$(wc -l <'$tmp/audit.jsonl') -gt $lines_before ]" || fail 
 kill -9 "$relay"; wait "$relay" 2>/dev/null || true
 echo "faults: 3. forwards abandoned by an immediate exit are resumed by the next start"
 
+# --- 3b. `forward` interrupted while it waits for an analysis that does not come -------------
+sed 's/^not_analysed_horizon_s = 0$/not_analysed_horizon_s = 600/' "$tmp/hung.toml" >"$tmp/wait.toml"
+env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
+  AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true \
+  "$bin" --log-level debug forward -c "$tmp/wait.toml" 5a3f2c1e-0000-4000-8000-000000000005 >"$tmp/wait.out" 2>"$tmp/wait.err" &
+fwd=$!; pids+=("$fwd")
+wait_for 20 grep -q "not analysed yet; trying again later" "$tmp/wait.err" || fail "forward did not start waiting"
+kill -TERM "$fwd"; code=0; wait "$fwd" || code=$?
+[ $code -eq 1 ] || fail "an interrupted forward should exit 1, got $code"
+grep -q "^5a3f2c1e-0000-4000-8000-000000000005  deferred" "$tmp/wait.out" || fail "interrupted forward printed: $(cat "$tmp/wait.out")"
+grep -q "genesys-relay forward: interrupted; a conversation waiting for its analysis stays pending" "$tmp/wait.err" \
+  || fail "no interrupted message"
+echo "faults: 3b. SIGTERM ends a forward waiting for its analysis at once; the trigger stays pending"
+
 # --- 4. a state database that cannot be opened -------------------------------------------------
 write_config "$tmp/bad.toml" "/nonexistent-dir/state.db" 10000 1
 set +e

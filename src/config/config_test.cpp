@@ -205,6 +205,22 @@ TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
             "relay.toml:6: metrics.listen: 'everywhere' is not host:port (e.g. 127.0.0.1:9464 or [::1]:9464)");
 }
 
+TEST_F(Config, ReconnectsAreForeverByDefaultAndShutdownHasADeadline) {
+  auto d = parse("[monitor]\nqueues=[\"q\"]\n", "relay.toml", fake_env);
+  EXPECT_EQ(d.monitor.reconnect.max_retries, 0) << "a daemon outlives its upstream's outages";
+  EXPECT_EQ(d.monitor.reconnect.backoff.cap, std::chrono::milliseconds{60'000});
+  EXPECT_EQ(d.shutdown_timeout, std::chrono::seconds{10});
+  EXPECT_EQ(d.forwarding.triggers.periodic_max_age, std::chrono::seconds{86400});
+  auto c = parse("[monitor]\nqueues=[\"q\"]\nmax_retries=7\nreconnect_max_delay_ms=2000\n[service]\nshutdown_timeout_s=3\n"
+                 "[forwarder]\nperiodic_max_age_s=600\n",
+                 "relay.toml", fake_env);
+  EXPECT_EQ(c.monitor.reconnect.max_retries, 7);
+  EXPECT_EQ(c.monitor.reconnect.backoff.cap, std::chrono::milliseconds{2000});
+  EXPECT_EQ(c.shutdown_timeout, std::chrono::seconds{3});
+  EXPECT_EQ(c.forwarding.triggers.periodic_max_age, std::chrono::seconds{600});
+  EXPECT_EQ(error_of("[monitor]\nqueues=[\"q\"]\n[service]\ngrace=1\n"), "relay.toml:4: unknown key 'service.grace'");
+}
+
 TEST_F(Config, EachSinkHasItsOwnTlsSettings) {
   g_env["AWS_CA_BUNDLE"] = "/etc/aws-bundle.pem";
   auto c = parse(std::string(kSim) +
