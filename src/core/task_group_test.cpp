@@ -21,6 +21,13 @@ asio::awaitable<void> sleep_then(milliseconds d, bool fail) {
   if (fail) throw std::runtime_error("worker broke");
 }
 
+// A named coroutine, not an invoked lambda: a lambda's captures die with its closure.
+asio::awaitable<void> wait_forever(int& aborted) {
+  asio::steady_timer t(co_await asio::this_coro::executor, steady_clock::time_point::max());
+  auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec == asio::error::operation_aborted) ++aborted;
+}
+
 TEST(TaskGroup, JoinWaitsForEveryTaskAndReportsOneThatThrewByName) {
   asio::io_context ioc;
   std::vector<std::string> reported;
@@ -46,12 +53,7 @@ TEST(TaskGroup, CancelEndsTasksWaitingForever) {
   asio::io_context ioc;
   int aborted = 0;
   task_group g(ioc.get_executor());
-  for (int i = 0; i < 3; ++i)
-    g.spawn("waiter", [&]() -> asio::awaitable<void> {
-      asio::steady_timer t(co_await asio::this_coro::executor, steady_clock::time_point::max());
-      auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec == asio::error::operation_aborted) ++aborted;
-    }());
+  for (int i = 0; i < 3; ++i) g.spawn("waiter", wait_forever(aborted));
   bool joined = false;
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     co_await g.join();
