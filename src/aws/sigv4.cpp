@@ -2,36 +2,19 @@
 
 #include <map>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <ctime>
 #include <stdexcept>
+
+#include "core/digest.hpp"
 
 namespace grm::aws {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  return out;
-}
-
-std::string hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
+// The project's SHA-256 / HMAC-SHA256 (core/digest.hpp), under the names the SigV4 spec uses.
+std::string hmac(std::string_view key, std::string_view data) { return hmac_sha256(key, data); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -166,13 +149,7 @@ void set_header(std::vector<net::header>& headers, std::string_view name, std::s
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr))
-    throw std::runtime_error("SHA-256 failed");
-  return hex(out, len);
-}
+std::string sha256_hex(std::string_view data) { return grm::sha256_hex(data); }
 
 std::string amz_date(std::chrono::system_clock::time_point t) {
   auto tt = std::chrono::system_clock::to_time_t(t);
@@ -240,7 +217,7 @@ signature_parts signer::compute(const signable_request& req, const credentials& 
   p.string_to_sign = std::string(kAlgorithm) + "\n" + std::string(amzdate) + "\n" + scope_of(date, opt) + "\n" +
                      sha256_hex(p.canonical_request);
   auto sig = hmac(signing_key(creds, date, opt), p.string_to_sign);
-  p.signature = hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
+  p.signature = grm::hex(sig);
   p.authorization = std::string(kAlgorithm) + " Credential=" + creds.access_key_id + "/" + scope_of(date, opt) +
                     ", SignedHeaders=" + p.signed_headers + ", Signature=" + p.signature;
   return p;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace grm::delivery {
 
 enum class verdict : std::uint8_t { delivered, retry, rejected };
@@ -21,6 +23,7 @@ struct entry_result {
   std::string id;       // the service's id for a delivered entry (EventBridge EventId)
   std::string code;     // the service's error code otherwise (ThrottlingException, ...)
   std::string message;  // and its message, verbatim
+  unsigned status = 0;  // the HTTP status that carried it, when it matters (a dead letter keeps it)
 };
 
 // A request the service refused as a whole (or that never got an answer).
@@ -29,6 +32,8 @@ struct request_failure {
   std::string code;
   std::string message;
   std::optional<std::chrono::milliseconds> retry_after;  // the service asked for this delay
+  error_kind kind = error_kind::server;  // what the dead-letter table records
+  unsigned status = 0;                   // the HTTP status, 0 when there was no answer
 };
 
 struct send_result {

@@ -6,26 +6,25 @@
 // It also keeps audit records the audit log could not take (disk full), in order, until they
 // are written. Behind this small interface a JetStream KV bucket can later replace SQLite.
 //
-// Errors: opening throws relay_error(config) naming the path (the relay cannot start without
-// its state); every later failure throws relay_error(storage) naming the path and SQLite's
-// message, so a caller can report it and go on.
+// It lives in the relay's state database (delivery/database.hpp), whose errors it throws:
+// relay_error(config) when it cannot be opened, relay_error(storage) for any later failure.
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "delivery/database.hpp"
 
 namespace grm::delivery {
 
 class idempotency_store final {
  public:
-  // ":memory:" for none. A write waits up to `busy_timeout` for another writer's lock.
+  explicit idempotency_store(database& db);  // `db` must outlive the store
+  // A store with a database of its own: ":memory:" for none.
   explicit idempotency_store(const std::string& path, std::chrono::milliseconds busy_timeout = std::chrono::seconds{5});
   ~idempotency_store();
   idempotency_store(const idempotency_store&) = delete;
@@ -33,6 +32,7 @@ class idempotency_store final {
 
   struct entry {
     bool done = false;            // finished before
+    bool accepted = false;        // in the outbox: its deliveries finish it
     std::string forwarding_id;    // the id it was begun with
     std::string outcome;          // when done
     std::int64_t updated_ms = 0;  // ms since the epoch: when begun (pending) or finished (done)
@@ -40,10 +40,13 @@ class idempotency_store final {
   // Records `key` as in progress with `forwarding_id` unless it exists; returns what is stored.
   entry begin(const std::string& key, const std::string& forwarding_id);
   void finish(const std::string& key, const std::string& outcome);
+  // The forward's message is in the outbox (call inside the outbox's accept transaction): the key
+  // is no longer pending (nothing to redo after a restart) and is finished when the message is.
+  void mark_accepted(const std::string& key);
   void forget(const std::string& key);
   std::optional<entry> find(const std::string& key);
-  // Keys begun but neither finished nor forgotten (queued or running when the process stopped),
-  // oldest first.
+  // Keys begun but neither accepted, finished nor forgotten (queued or running when the process
+  // stopped), oldest first.
   std::vector<std::string> pending();
   // Deletes finished keys last written before `cutoff` (ms since the epoch); returns how many.
   // A replay older than the retention forwards again: the retention bounds the database.
@@ -54,15 +57,12 @@ class idempotency_store final {
   std::vector<std::pair<std::int64_t, std::string>> audit_backlog(std::size_t limit);
   void drop_audit_line(std::int64_t id);
   std::size_t audit_backlog_size();
-  const std::string& path() const noexcept { return path_; }
+  const std::string& path() const noexcept { return db_.path(); }
+  database& db() noexcept { return db_; }
 
  private:
-  void exec(const char* sql);
-  [[noreturn]] void fail() const;  // relay_error(storage) with SQLite's message
-  sqlite3_stmt* prepared(const char* sql);  // compiled once per store, reset after each use
-  sqlite3* db_ = nullptr;
-  std::map<const char*, sqlite3_stmt*> statements_;  // keyed by the SQL literal's address
-  std::string path_;
+  std::unique_ptr<database> owned_;  // only when constructed from a path
+  database& db_;
 };
 
 }  // namespace grm::delivery

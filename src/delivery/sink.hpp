@@ -1,0 +1,30 @@
+#pragma once
+// What a sink is (Vector's split): it encodes a batch, sends one request and classifies the
+// answer — per entry delivered / retry / rejected with the reason, or a failure of the request as
+// a whole — and may report its own health. Batching, retries with the shared backoff, timeouts,
+// concurrency, the circuit breaker, dead letters and the outbox belong to delivery/driver.hpp,
+// written once for every sink.
+#include <boost/asio/awaitable.hpp>
+
+#include <vector>
+
+#include "delivery/batch_sink.hpp"
+#include "delivery/outbox.hpp"
+#include "observability/health.hpp"
+
+namespace grm::delivery {
+
+class sink {
+ public:
+  virtual ~sink() = default;
+  virtual batch_limits limits() const = 0;
+  // The size the limits' max_bytes counts (EventBridge: AWS's entry-size formula).
+  virtual std::size_t entry_size(const entry& e) const { return e.msg.payload.size(); }
+  // One request for these entries. Throws relay_error when there is no answer (its kind decides
+  // whether that is retried); any other exception is a rejection of the batch.
+  virtual boost::asio::awaitable<send_result> send(const std::vector<const entry*>& batch) = 0;
+  // What only the sink knows (credentials that cannot be had, ...); the driver adds its breaker.
+  virtual health::result health() const { return {}; }
+};
+
+}  // namespace grm::delivery
