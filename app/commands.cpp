@@ -146,8 +146,10 @@ int run_monitor(const monitor_args& args) {
     deadline.expires_after(cfg.shutdown_timeout);
     deadline.async_wait([&](const boost::system::error_code& dec) {
       if (dec) return;
-      spdlog::warn("shutdown: {} s passed; abandoning {} forward(s) in flight: they stay pending for the next start",
-                   cfg.shutdown_timeout.count(), forwarding ? forwarding->stats().in_flight : 0);
+      auto st = forwarding ? forwarding->stats() : sentiment::service_stats{};
+      spdlog::warn("shutdown: {} s passed; abandoning {} forward(s) and {} delivery request(s) in flight: they stay "
+                   "pending for the next start",
+                   cfg.shutdown_timeout.count(), st.in_flight, st.delivery_requests_in_flight);
       service.cancel();
       if (forwarding) forwarding->cancel();
     });

@@ -47,6 +47,7 @@ struct forward_args {
   std::string trigger = "manual";
   bool json = false;
   bool no_state = false;
+  std::chrono::milliseconds wait{30'000};  // for the deliveries; what still retries stays in the outbox
 };
 int run_forward(const forward_args& args);
 

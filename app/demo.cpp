@@ -82,9 +82,10 @@ sources::monitor_settings demo_settings(const sim::genesys_simulator& s, const s
 sentiment::forwarding_settings demo_forwarding(const sim::aws_emulator& aws, const sim::webhook_receiver& crm,
                                                const sim::webhook_receiver& alerts, const std::string& dir) {
   auto f = sim::forward_to(aws, crm, "/crm/sentiment");
-  sinks::webhook::webhook_settings hook;
-  hook.url = alerts.https_url() + "/alerts";
-  hook.http.tls.ca_pem = alerts.certificate_pem();
+  sentiment::webhook_target hook;
+  hook.settings.url = alerts.https_url() + "/alerts";
+  hook.settings.body = sinks::webhook::body_shape::raw;
+  hook.settings.http.tls.ca_pem = alerts.certificate_pem();
   f.alert_webhook = hook;
   f.audit.path = dir + "/audit.jsonl";
   f.state_path = dir + "/state.db";

@@ -17,6 +17,8 @@
 #include "net/endpoint.hpp"
 #include "net/http.hpp"
 #include "sim/aws_emulator.hpp"
+#include "core/ids.hpp"
+#include "delivery/one_shot.hpp"
 #include "sinks/eventbridge/sink.hpp"
 
 namespace grm::app {
@@ -42,8 +44,10 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
   eb::eventbridge_settings settings;
   settings.region = a.region;
   settings.endpoint = a.endpoint;
-  settings.delivery.linger = std::chrono::milliseconds{0};
-  settings.delivery.backoff_base = std::chrono::milliseconds{200};
+  settings.source = a.source;
+  settings.event_bus = a.bus;
+  settings.detail_types = {{"event", a.detail_type}};
+  settings.resources = a.resources;
   if (a.one_mb) settings.max_request_bytes = eb::limit_1mb;
   aws::chain_context ctx;
   try {
@@ -74,19 +78,21 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
   ctx.http = credentials_http.get();
   ctx.region = settings.region;
   aws::credentials_cache creds(aws::default_chain(ctx));
-  eb::publisher pub(*http, creds, settings);
-  eb::put_entry entry{a.source, a.detail_type, a.detail, a.resources, std::nullopt, a.bus, {}};
-  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<delivery::outcome> {
-    auto o = co_await pub.publish(std::move(entry));
-    co_await pub.close();
-    co_return o;
-  }, asio::use_future);
+  eb::sink sink(*http, creds, settings);
+  // The daemon's delivery path with an in-memory outbox and AWS's attempt budget.
+  delivery::driver_options o;
+  o.max_attempts = settings.max_attempts > 0 ? settings.max_attempts : 3;
+  o.backoff_base = std::chrono::milliseconds{200};
+  o.backoff_cap = std::chrono::milliseconds{20'000};
+  o.breaker.failures_to_open = o.max_attempts + 1;  // one event: the budget decides, not the breaker
+  delivery::message m{"eventbridge-put", uuid_v4(), "", "event", a.detail};
+  auto f = asio::co_spawn(ioc, delivery::deliver_now(sink, {std::move(m)}, o), asio::use_future);
   while (f.wait_for(std::chrono::seconds{0}) != std::future_status::ready) ioc.run_one();
-  auto o = f.get();
-  if (!o.delivered) return fail(1, o.code + ": " + o.message);
-  std::cout << o.id << "\n";
-  std::cerr << "delivered to " << settings.endpoint << " (region " << settings.region << ", " << o.attempts
-            << (o.attempts == 1 ? " attempt)" : " attempts)") << "\n";
+  auto out = f.get().front();
+  if (out.state != delivery::delivery_state::delivered) return fail(1, out.detail);
+  std::cout << out.detail << "\n";
+  std::cerr << "delivered to " << settings.endpoint << " (region " << settings.region << ", " << out.attempts
+            << (out.attempts == 1 ? " attempt)" : " attempts)") << "\n";
   return 0;
 }
 

@@ -25,10 +25,12 @@ std::string report_line(const sentiment::forward_report& r, bool json) {
   std::string line = fmt::format("{}  {}", r.conversation_id, to_string(r.outcome));
   if (!r.polarity.empty()) line += fmt::format("  {} (confidence {:.4f})", r.polarity, r.confidence);
   if (!r.event_id.empty()) line += "  eventId " + r.event_id;
-  if (r.outcome == forward_outcome::forwarded || r.outcome == forward_outcome::duplicate)
+  if (r.outcome == forward_outcome::forwarded || r.outcome == forward_outcome::duplicate ||
+      r.outcome == forward_outcome::accepted || r.outcome == forward_outcome::dead_lettered)
     line += "  forwardingId " + r.forwarding_id;
-  if (r.marker != "skipped") line += "  marker " + r.marker;
-  if (!r.webhook.empty() && r.webhook != "skipped") line += "  webhook " + r.webhook;
+  for (auto& d : r.deliveries)
+    if (d.type != "eventbridge" || d.state != delivery::delivery_state::delivered)
+      line += "  " + d.sink + " " + (d.state == delivery::delivery_state::delivered ? d.detail : std::string(to_string(d.state)));
   if (r.alert) line += "  ALERT";
   if (!r.audit_error.empty()) line += "  AUDIT RECORD KEPT FOR A RETRY";
   if (r.outcome != forward_outcome::duplicate) line += fmt::format("  {:.1f} ms", r.latency.total);
@@ -75,7 +77,9 @@ int run_forward(const forward_args& args) {
     std::cerr << "genesys-relay forward: " << e.what() << "\n";
     return 2;
   }
-  if (args.no_state) cfg.forwarding.state_path.clear();
+  // --no-state skips the "done once" keys; the outbox stays durable (accepted is never memory-only).
+  if (args.no_state) cfg.forwarding.idempotency = false;
+  cfg.forwarding.triggers.periodic = std::chrono::seconds{0};
   asio::io_context ioc(1);
   auto& m = cfg.monitor;
   genesys::api_session genesys(ioc.get_executor(), m.http, m.login_base, m.api_base, m.credentials, m.api_retry);
@@ -97,23 +101,27 @@ int run_forward(const forward_args& args) {
     interrupted = true;
     service->stop();
   });
+  bool still_delivering = false;
+  // The sinks' drivers run while the conversations are forwarded and waited for.
+  auto deliveries = asio::co_spawn(ioc, service->run_deliveries(), asio::use_future);
   auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     std::exception_ptr failure;
     try {
       for (auto& id : args.conversation_ids) {
         if (interrupted) break;
-        auto r = co_await service->forward(id, args.trigger);
+        auto r = co_await service->forward(id, args.trigger, args.wait);
         std::cout << report_line(r, args.json) << std::endl;
         using sentiment::forward_outcome;
         if (r.outcome == forward_outcome::failed || r.outcome == forward_outcome::not_found ||
-            r.outcome == forward_outcome::deferred)
+            r.outcome == forward_outcome::deferred || r.outcome == forward_outcome::dead_lettered)
           code = 1;
+        if (r.outcome == forward_outcome::accepted) still_delivering = true;
         if (!r.audit_error.empty()) audit_error = r.audit_error;
       }
     } catch (...) {
       failure = std::current_exception();
     }
-    co_await service->close();  // always: the sinks' workers would keep the process waiting
+    service->stop();  // requests in flight finish; what still retries stays in the outbox
     signals.cancel();
     if (failure) std::rethrow_exception(failure);
   }, asio::use_future);
@@ -127,17 +135,22 @@ int run_forward(const forward_args& args) {
   auto waiting = service->stats().audit_waiting;
   if (!audit_error.empty()) {
     std::cerr << "genesys-relay forward: " << audit_error << "; "
-              << (cfg.forwarding.state_path.empty()
-                      ? std::string("the audit record(s) were not kept (--no-state)")
-                      : std::to_string(waiting) + " audit record(s) kept in " + cfg.forwarding.state_path +
-                            " and written by the next run once the log is writable")
+              << waiting << " audit record(s) kept in " << cfg.forwarding.state_path
+              << " and written by the next run once the log is writable"
               << "\n";
     return 1;
   }
+  deliveries.get();
   if (interrupted) {
     std::cerr << "genesys-relay forward: interrupted; a conversation waiting for its analysis stays pending and is "
                  "forwarded by the next run with the same --trigger\n";
     return 1;
+  }
+  if (still_delivering && code == 0) {
+    std::cerr << "genesys-relay forward: some deliveries were still retrying after " << args.wait.count() / 1000
+              << " s; they stay in the outbox (" << cfg.forwarding.state_path
+              << ") and `genesys-relay monitor` delivers them\n";
+    return 4;
   }
   return code;
 }

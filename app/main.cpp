@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
   forward->add_option("-c,--config", fwd.config_path, "TOML config file ([genesys], [forwarder], [eventbridge], [crm], [alerts], [audit])");
   forward->add_option("--trigger", fwd.trigger, "idempotency trigger name: a conversation is forwarded once per trigger")->capture_default_str();
   forward->add_flag("--json", fwd.json, "print each outcome as its audit record (JSON)");
-  forward->add_flag("--no-state", fwd.no_state, "do not use the state database (forward again even if done before)");
+  forward->add_flag("--no-state", fwd.no_state, "forward again even if done before (the outbox stays durable)");
+  double wait_s = 30;
+  forward->add_option("--wait", wait_s, "seconds to wait for the deliveries; what still retries stays in the outbox (exit 4)")
+      ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
 
   grm::app::sse_parse_args sse;
   auto* sse_parse = app.add_subcommand("sse-parse", "Parse raw SSE bytes from stdin; print one JSON object per dispatched event");
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (*monitor) return grm::app::run_monitor(mon);
+  fwd.wait = std::chrono::milliseconds{static_cast<std::int64_t>(wait_s * 1000)};
   if (*forward) return grm::app::run_forward(fwd);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);

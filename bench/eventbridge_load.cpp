@@ -1,20 +1,30 @@
-// End-to-end EventBridge sink throughput: N events through the publisher (batching, SigV4, keep-
-// alive HTTPS, result parsing) into the AWS emulator — in this process by default, or a separate
-// `genesys-relay aws-sim` given with --endpoint (fairer on a small machine, and the same target
-// the Node SDK bench uses). Prints events/s, requests, per-event latency (publish → EventId)
-// percentiles and peak RSS; --json prints one JSON object.
+// Deliveries/s through the durable path: N events accepted into the outbox (SQLite, group commit)
+// and delivered by the driver to EventBridge (batching, SigV4, keep-alive HTTPS, result parsing)
+// in the AWS emulator — in this process by default, or an external `genesys-relay aws-sim`
+// (--endpoint). Run it with --state FILE (durable, the default: a temporary file) and with
+// --state :memory: to see what durability costs; --synchronous full puts every commit on disk.
+// --pending N accepts N deliveries for a sink nobody drains and reports the accept rate and the
+// RSS with them pending. Prints events/s, accept→delivered latency percentiles, commits and
+// peak RSS; --json prints one JSON object.
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "aws/credentials.hpp"
 #include "bench/workload.hpp"
+#include "core/ids.hpp"
+#include "delivery/database.hpp"
+#include "delivery/driver.hpp"
+#include "delivery/outbox.hpp"
 #include "net/http.hpp"
 #include "net/retry.hpp"
 #include "sim/aws_emulator.hpp"
@@ -22,36 +32,70 @@
 
 namespace asio = boost::asio;
 namespace eb = grm::sinks::eventbridge;
+namespace delivery = grm::delivery;
 using namespace std::chrono;
 
+namespace {
+
+struct options {
+  std::size_t events = 100'000, concurrency = 256, in_flight = 8, pending = 0;
+  std::string endpoint, ca_file, state, synchronous = "normal";
+  bool plain_http = false, json = false;
+};
+
+// Accepts `n` messages with `concurrency` accepts in flight, each for `sinks`.
+asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size_t concurrency, std::vector<std::string> sinks,
+                                 std::vector<std::string>& details, std::map<std::int64_t, steady_clock::time_point>& accepted_at) {
+  std::size_t next = 0, running = 0;
+  auto ex = co_await asio::this_coro::executor;
+  for (std::size_t w = 0; w < concurrency; ++w) {
+    ++running;
+    asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
+      while (next < n) {
+        auto i = next++;
+        auto t0 = steady_clock::now();
+        delivery::message m{"bench:" + std::to_string(i), grm::uuid_v4(), "", "sentiment", details[i % details.size()]};
+        auto targets = sinks;  // named: GCC 12 destroys braced temporaries in an awaited call twice
+        auto id = co_await box.accept(std::move(m), std::move(targets));
+        accepted_at[id] = t0;
+      }
+      --running;
+    }, asio::detached);
+  }
+  while (running > 0) co_await grm::net::sleep_for(milliseconds{1});
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"EventBridge sink load: events/s into the AWS emulator"};
-  std::size_t events = 200'000, concurrency = 512, in_flight = 8;
-  std::string endpoint, ca_file;
-  bool plain_http = false, json = false;
-  double linger_ms = 2;
-  app.add_option("--events", events, "events to publish")->capture_default_str();
-  app.add_option("--concurrency", concurrency, "publish() calls in flight")->capture_default_str();
-  app.add_option("--in-flight", in_flight, "PutEvents requests in flight (the sink's max_in_flight)")->capture_default_str();
-  app.add_option("--linger-ms", linger_ms, "batch linger")->capture_default_str();
-  app.add_option("--endpoint", endpoint, "an external emulator (genesys-relay aws-sim); default: one in this process");
-  app.add_option("--ca-file", ca_file, "the external emulator's certificate (aws-sim --cert-out)");
-  app.add_flag("--http", plain_http, "plain HTTP to the in-process emulator");
-  app.add_flag("--json", json, "one JSON object");
+  CLI::App app{"Deliveries/s through the outbox and the driver into EventBridge (the AWS emulator)"};
+  options o;
+  app.add_option("--events", o.events, "events to deliver")->capture_default_str();
+  app.add_option("--concurrency", o.concurrency, "accepts in flight")->capture_default_str();
+  app.add_option("--in-flight", o.in_flight, "PutEvents requests in flight (the driver's max_in_flight)")->capture_default_str();
+  app.add_option("--state", o.state, "the outbox's database: a file (default: a temporary one) or :memory:");
+  app.add_option("--synchronous", o.synchronous, "normal (WAL, survives a process crash) or full (every commit on disk)")
+      ->capture_default_str();
+  app.add_option("--pending", o.pending, "only accept this many deliveries for an undrained sink; report the RSS");
+  app.add_option("--endpoint", o.endpoint, "an external emulator (genesys-relay aws-sim); default: one in this process");
+  app.add_option("--ca-file", o.ca_file, "the external emulator's certificate (aws-sim --cert-out)");
+  app.add_flag("--http", o.plain_http, "plain HTTP to the in-process emulator");
+  app.add_flag("--json", o.json, "one JSON object");
   CLI11_PARSE(app, argc, argv);
 
+  auto temp = std::filesystem::temp_directory_path() / ("grm-eventbridge-load-" + std::to_string(::getpid()) + ".db");
+  if (o.state.empty()) o.state = temp.string();
   std::unique_ptr<grm::sim::aws_emulator> emulator;
   grm::net::http_client_options ho;
-  ho.max_idle_per_host = in_flight + 2;
-  if (endpoint.empty()) {
+  ho.max_idle_per_host = o.in_flight + 2;
+  if (o.endpoint.empty()) {
     grm::sim::aws_emulator_options eo;
     eo.keep_events = false;
     emulator = std::make_unique<grm::sim::aws_emulator>(eo);
-    endpoint = plain_http ? emulator->http_url() : emulator->https_url();
+    o.endpoint = o.plain_http ? emulator->http_url() : emulator->https_url();
     ho.tls.ca_pem = emulator->certificate_pem();
   } else {
-    ho.tls.ca_file = ca_file;
+    ho.tls.ca_file = o.ca_file;
   }
   asio::io_context ioc(1);
   grm::net::http_client http(ioc.get_executor(), ho);
@@ -59,60 +103,73 @@ int main(int argc, char** argv) {
       {"AKIDEXAMPLE", grm::secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), {}, std::nullopt, "the emulator's example keys"}));
   eb::eventbridge_settings s;
   s.region = "us-east-1";
-  s.endpoint = endpoint;
-  s.delivery.max_in_flight = in_flight;
-  s.delivery.linger = milliseconds{static_cast<std::int64_t>(linger_ms)};
-  s.delivery.max_queued = concurrency * 2;
-  eb::publisher pub(http, creds, s);
-
+  s.endpoint = o.endpoint;
+  eb::sink sink(http, creds, s);
+  auto durability = o.synchronous == "full" ? delivery::durability::full : delivery::durability::normal;
+  delivery::database db(o.state, durability);
+  delivery::outbox box(ioc.get_executor(), db, {.max_pending = std::max<std::size_t>(o.events, o.pending) + 1});
   std::vector<std::string> details;
   for (std::uint64_t i = 0; i < 1000; ++i) details.push_back(grm::bench::sentiment_detail(i));
+  std::map<std::int64_t, steady_clock::time_point> accepted_at;
+
+  if (o.pending > 0) {  // accept only: nobody drains "parked"
+    auto start = steady_clock::now();
+    auto f = asio::co_spawn(ioc, accept_all(box, o.pending, o.concurrency, {"parked"}, details, accepted_at), asio::use_future);
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+    double secs = duration<double>(steady_clock::now() - start).count();
+    accepted_at.clear();
+    double rss = static_cast<double>(grm::bench::peak_rss_bytes()) / 1e6;
+    std::cout << fmt::format("outbox: {} deliveries accepted in {:.2f} s = {:.0f}/s ({} commits, synchronous={}, {}); "
+                             "pending {}; peak RSS {:.1f} MB\n",
+                             o.pending, secs, static_cast<double>(o.pending) / secs, box.stats().commits, o.synchronous,
+                             o.state == ":memory:" ? "in memory" : "file", box.stats().pending, rss);
+    std::filesystem::remove(temp);
+    return 0;
+  }
+
   std::vector<double> latency_ms;
-  latency_ms.reserve(events);
-  std::size_t next = 0, failures = 0;
+  latency_ms.reserve(o.events);
+  std::size_t failures = 0;
   std::string first_failure;
+  box.on_final([&](const delivery::final_message& m) {
+    auto it = accepted_at.find(m.message_id);
+    if (it != accepted_at.end()) latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - it->second).count());
+    if (m.outcomes.front().state != delivery::delivery_state::delivered && failures++ == 0) first_failure = m.outcomes.front().detail;
+  });
+  delivery::driver_options dopt;
+  dopt.max_in_flight = o.in_flight;
+  delivery::driver d(ioc.get_executor(), "eventbridge", sink, box, dopt);
+  box.on_accepted([&](const std::string&) { d.wake(); });
+  auto driver_done = asio::co_spawn(ioc, d.run(), asio::use_future);
   auto start = steady_clock::now();
-  auto run = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    std::size_t running = 0;
-    for (std::size_t w = 0; w < concurrency; ++w) {
-      ++running;
-      asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        while (next < events) {
-          auto i = next++;
-          eb::put_entry e{"genesys.sentiment.forwarder", "ChatSentimentAnalysis", details[i % details.size()], {}, std::nullopt, "", ""};
-          auto t0 = steady_clock::now();
-          auto o = co_await pub.publish(std::move(e));
-          latency_ms.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
-          if (!o.delivered && failures++ == 0) first_failure = o.code + ": " + o.message;
-        }
-        --running;
-      }, asio::detached);
-    }
-    while (running > 0) co_await grm::net::sleep_for(milliseconds{1});
-    co_await pub.close();
-  }, asio::use_future);
-  while (run.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
-  run.get();
+  auto f = asio::co_spawn(ioc, accept_all(box, o.events, o.concurrency, {"eventbridge"}, details, accepted_at), asio::use_future);
+  while (latency_ms.size() + failures < o.events) ioc.run_one();
   double secs = duration<double>(steady_clock::now() - start).count();
-  auto st = pub.stats();
+  d.stop();
+  while (driver_done.wait_for(seconds{0}) != std::future_status::ready || f.wait_for(seconds{0}) != std::future_status::ready)
+    ioc.run_one_for(milliseconds{10});
+  auto st = d.stats();
+  auto bs = box.stats();
   double p50 = grm::bench::percentile(latency_ms, 0.50), p99 = grm::bench::percentile(latency_ms, 0.99),
          p999 = grm::bench::percentile(latency_ms, 0.999);
   double rss = static_cast<double>(grm::bench::peak_rss_bytes()) / 1e6;
-  double eps = static_cast<double>(events) / secs;
-  if (json) {
+  double eps = static_cast<double>(o.events) / secs;
+  auto per_request = static_cast<double>(o.events) / static_cast<double>(std::max<std::uint64_t>(st.requests, 1));
+  if (o.json) {
     std::cout << fmt::format(
-        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"emulator":"{}"}})",
-        events, secs, eps, st.requests, static_cast<double>(events) / static_cast<double>(std::max<std::uint64_t>(st.requests, 1)),
-        p50, p99, p999, failures, http.stats().connections_opened, rss, emulator ? "in-process" : "external")
+        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"commits":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"state":"{}","synchronous":"{}","emulator":"{}"}})",
+        o.events, secs, eps, st.requests, per_request, bs.commits, p50, p99, p999, failures, http.stats().connections_opened, rss,
+        o.state == ":memory:" ? "memory" : "file", o.synchronous, emulator ? "in-process" : "external")
               << "\n";
   } else {
-    std::cout << fmt::format("eventbridge load: {} events in {:.2f} s = {:.0f} events/s ({} PutEvents requests, {:.2f} entries each, {} connections)\n",
-                             events, secs, eps, st.requests,
-                             static_cast<double>(events) / static_cast<double>(std::max<std::uint64_t>(st.requests, 1)),
-                             http.stats().connections_opened)
-              << fmt::format("  latency publish→EventId: p50 {:.2f} ms, p99 {:.2f} ms, p99.9 {:.2f} ms; peak RSS {:.1f} MB; emulator {}\n",
-                             p50, p99, p999, rss, emulator ? "in this process" : endpoint);
+    std::cout << fmt::format("eventbridge via the outbox ({}, synchronous={}): {} events in {:.2f} s = {:.0f} events/s "
+                             "({} PutEvents requests, {:.2f} entries each, {} commits, {} connections)\n",
+                             o.state == ":memory:" ? "in memory" : "file", o.synchronous, o.events, secs, eps, st.requests,
+                             per_request, bs.commits, http.stats().connections_opened)
+              << fmt::format("  latency accept→delivered: p50 {:.2f} ms, p99 {:.2f} ms, p99.9 {:.2f} ms; peak RSS {:.1f} MB; emulator {}\n",
+                             p50, p99, p999, rss, emulator ? "in this process" : o.endpoint);
     if (failures) std::cout << "  FAILURES: " << failures << " (first: " << first_failure << ")\n";
   }
+  std::filesystem::remove(temp);
   return failures ? 1 : 0;
 }

@@ -120,13 +120,12 @@ int main(int argc, char** argv) {
     auto key = grm::sim::aws_emulator_options{}.keys.at(0);  // any key: the mock does not check signatures
     eb.keys = grm::aws::credentials{key.access_key_id, grm::secret(key.secret_access_key), {}, std::nullopt, "bench"};
     fs.eventbridge = eb;
-    grm::sinks::webhook::webhook_settings hook;
-    hook.url = crm_url;
+    sentiment::webhook_target hook;
+    hook.settings.url = crm_url;
     fs.crm = hook;
     // The seed's flow, as the Node peer runs it: analytics query, PUT attributes, alert as a log line.
     fs.forwarder.source = sentiment::source_kind::analytics;
-    fs.forwarder.participant_attributes = false;
-    fs.forwarder.conversation_attributes = true;
+    fs.marker = sentiment::marker_target{{.participant = false, .conversation = true}, {}};
     fs.forwarder.escalation_threshold = 0.85;  // the seed's example config
   } else {
     grm::sim::sim_options so;
@@ -148,11 +147,10 @@ int main(int argc, char** argv) {
     fs = grm::sim::forward_to(*aws, *crm);
   }
   fs.eventbridge->http.max_idle_per_host = 12;
-  fs.crm->http.max_idle_per_host = concurrency + 4;
-  fs.eventbridge->settings.delivery.max_in_flight = 8;
-  fs.eventbridge->settings.delivery.max_queued = concurrency * 2 + 16;
+  fs.crm->settings.http.max_idle_per_host = concurrency + 4;
+  fs.eventbridge->delivery.max_in_flight = 8;
   fs.crm->delivery.max_in_flight = concurrency + 1;
-  fs.forwarder.alert_eventbridge = false;
+  fs.eventbridge->alerts = false;
   auto dir = std::filesystem::temp_directory_path() / ("grm-forward-load-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   fs.audit.path = (dir / "audit.jsonl").string();
@@ -167,6 +165,8 @@ int main(int argc, char** argv) {
     log_out << m << '\n';
   });
 
+  // The sinks' drivers deliver while forward() waits for each conversation's deliveries.
+  auto deliveries = asio::co_spawn(ioc, service.run_deliveries(), asio::use_future);
   auto warm = forward_all(ioc, service, warm_ids, concurrency, false);
   if (warmup > 0 && warm.ok == 0) {
     std::cerr << "forward_load: every warm-up conversation failed: " << warm.first_failure << "\n";
@@ -175,8 +175,8 @@ int main(int argc, char** argv) {
   auto t0 = steady_clock::now();
   auto r = forward_all(ioc, service, ids, concurrency, true);
   double seconds_taken = duration<double>(steady_clock::now() - t0).count();
-  auto closed = asio::co_spawn(ioc, service.close(), asio::use_future);
-  while (closed.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+  service.stop();
+  while (deliveries.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
   std::filesystem::remove_all(dir);
 
   double rate = static_cast<double>(r.ok) / seconds_taken;

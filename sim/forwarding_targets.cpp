@@ -16,10 +16,11 @@ sentiment::forwarding_settings forward_to(const aws_emulator& aws, const webhook
   eb.http.tls.ca_pem = aws.certificate_pem();
   eb.credentials.tls.ca_pem = aws.certificate_pem();
   s.eventbridge = std::move(eb);
-  sinks::webhook::webhook_settings hook;
-  hook.url = crm.https_url() + crm_path;
-  hook.http.tls.ca_pem = crm.certificate_pem();
+  sentiment::webhook_target hook;
+  hook.settings.url = crm.https_url() + crm_path;
+  hook.settings.http.tls.ca_pem = crm.certificate_pem();
   s.crm = std::move(hook);
+  s.marker = sentiment::marker_target{};
   return s;
 }
 

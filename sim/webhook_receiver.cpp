@@ -28,12 +28,15 @@ struct webhook_receiver::impl {
 
   asio::awaitable<http_response_msg> handle(http_request_msg& req) {
     if (req.method() != http::verb::post) co_return make_response(req, 405, "text/plain", "");
+    auto field = [&](http::field f) { return std::string(req[f]); };
+    auto named = [&](const char* name) { return std::string(req[name]); };
+    got.push_back({std::string(req.target()), req.body(), field(http::field::content_type), field(http::field::authorization),
+                   named("Idempotency-Key"), named("X-Genesys-Relay-Timestamp"), named("X-Genesys-Relay-Signature"), 200});
     if (failing > 0) {
       --failing;
+      got.back().answered = fail_status;
       co_return make_response(req, fail_status, "application/json", R"({"status":"unavailable"})");
     }
-    auto field = [&](http::field f) { return std::string(req[f]); };
-    got.push_back({std::string(req.target()), req.body(), field(http::field::content_type), field(http::field::authorization)});
     while (stalled) {  // hung: hold the request; the client's deadline ends it
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds{100});
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -63,6 +66,12 @@ void webhook_receiver::fail_next(int requests, unsigned status) {
 
 void webhook_receiver::stall(bool on) {
   impl_->loop.run_on_loop([&] { impl_->stalled = on; });
+}
+
+std::size_t webhook_receiver::accepted() const {
+  std::size_t n = 0;
+  for (auto& r : received()) n += r.answered == 200;
+  return n;
 }
 
 std::vector<received_webhook> webhook_receiver::received() const {

@@ -13,6 +13,10 @@ struct received_webhook {
   std::string body;
   std::string content_type;
   std::string authorization;
+  std::string idempotency_key;  // Idempotency-Key
+  std::string timestamp;        // X-Genesys-Relay-Timestamp
+  std::string signature;        // X-Genesys-Relay-Signature
+  unsigned answered = 200;      // the status this receiver answered
 };
 
 class webhook_receiver final {
@@ -30,7 +34,8 @@ class webhook_receiver final {
   // A hung CRM: requests are read and never answered (until the client gives up or this is
   // switched off). Counted in received() as they arrive.
   void stall(bool on);
-  std::vector<received_webhook> received() const;
+  std::vector<received_webhook> received() const;  // every POST, the failed ones too
+  std::size_t accepted() const;                     // POSTs answered 200
 
  private:
   struct impl;

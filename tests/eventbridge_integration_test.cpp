@@ -15,9 +15,11 @@
 
 #include "aws/credentials.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "net/http.hpp"
 #include "net/retry.hpp"
 #include "sim/aws_emulator.hpp"
+#include "delivery/one_shot.hpp"
 #include "sinks/eventbridge/sink.hpp"
 
 namespace grm {
@@ -26,7 +28,15 @@ namespace {
 namespace asio = boost::asio;
 namespace eb = sinks::eventbridge;
 using namespace std::chrono;
-using delivery::outcome;
+
+// What became of one event, as the tests read it.
+struct outcome {
+  bool delivered = false;
+  std::string id;       // the EventId
+  std::string code;     // the dead letter's code
+  std::string message;  // and its message
+  int attempts = 0;
+};
 
 constexpr auto kAkid = "AKIDEXAMPLE";
 constexpr auto kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -53,9 +63,12 @@ aws::credentials example_keys(std::string secret_key = kSecret) {
   return {kAkid, secret(std::move(secret_key)), {}, std::nullopt, "test"};
 }
 
+// One event: the sink makes Source and DetailType from its settings and the message's kind.
 eb::put_entry entry(std::string detail = R"({"n":1})") {
   return {"genesys.sentiment.forwarder", "ChatSentimentAnalysis", std::move(detail), {}, std::nullopt, "", ""};
 }
+
+delivery::message message_of(const eb::put_entry& e) { return {"test", uuid_v4(), "", "sentiment", e.detail}; }
 
 // A Detail whose entry size (Source 27 + DetailType 21 + Detail) is exactly `bytes`.
 eb::put_entry entry_of_size(std::size_t bytes) {
@@ -82,10 +95,17 @@ class EventBridgeSink : public ::testing::Test {
     eb::eventbridge_settings s;
     s.region = "us-east-1";
     s.endpoint = emulator->https_url();
-    s.delivery.linger = milliseconds{5};
-    s.delivery.backoff_base = milliseconds{1};
-    s.delivery.backoff_cap = milliseconds{5};
     return s;
+  }
+
+  // The daemon's driver with the SDKs' attempt budget and a fast backoff.
+  delivery::driver_options delivery_options() {
+    delivery::driver_options o;
+    o.max_attempts = 3;
+    o.backoff_base = milliseconds{1};
+    o.backoff_cap = milliseconds{5};
+    o.breaker.failures_to_open = 100;
+    return o;
   }
 
   std::unique_ptr<aws::credentials_cache> cache_with(aws::credentials c) {
@@ -101,28 +121,31 @@ class EventBridgeSink : public ::testing::Test {
     return f.get();
   }
 
-  // Publishes every entry concurrently (so they can share requests), then closes the sink.
-  std::vector<outcome> publish_all(eb::publisher& pub, std::vector<eb::put_entry> entries) {
-    return run([&]() -> asio::awaitable<std::vector<outcome>> {
-      std::vector<outcome> out(entries.size());
-      std::size_t done = 0;
-      for (std::size_t i = 0; i < entries.size(); ++i)
-        asio::co_spawn(ioc, [&, i]() -> asio::awaitable<void> {
-          auto e = std::move(entries[i]);
-          out[i] = co_await pub.publish(std::move(e));
-          ++done;
-        }, asio::detached);
-      while (done < entries.size()) co_await net::sleep_for(milliseconds{1});
-      co_await pub.close();
-      co_return out;
-    }());
-  }
-
+  // Accepts every entry at once (so they can share requests) and delivers them through an
+  // in-memory outbox and the driver.
   std::vector<outcome> publish_with(aws::credentials c, std::vector<eb::put_entry> entries,
-                                    std::optional<eb::eventbridge_settings> s = std::nullopt) {
+                                    std::optional<eb::eventbridge_settings> s = std::nullopt,
+                                    std::optional<delivery::driver_options> o = std::nullopt) {
     auto cache = cache_with(std::move(c));
-    eb::publisher pub(*http, *cache, s ? *s : settings());
-    return publish_all(pub, std::move(entries));
+    eb::sink sink(*http, *cache, s ? *s : settings());
+    std::vector<delivery::message> messages;
+    for (auto& e : entries) messages.push_back(message_of(e));
+    auto finals = run(delivery::deliver_now(sink, std::move(messages), o ? *o : delivery_options()));
+    std::vector<outcome> out;
+    for (auto& f : finals) {
+      outcome x;
+      x.delivered = f.state == delivery::delivery_state::delivered;
+      x.attempts = f.attempts;
+      if (x.delivered) {
+        x.id = f.detail;
+      } else {
+        auto colon = f.detail.find(": ");
+        x.code = f.detail.substr(0, colon);
+        x.message = colon == std::string::npos ? "" : f.detail.substr(colon + 2);
+      }
+      out.push_back(std::move(x));
+    }
+    return out;
   }
 
   asio::io_context ioc;
@@ -133,11 +156,10 @@ class EventBridgeSink : public ::testing::Test {
 
 TEST_F(EventBridgeSink, DeliversOverVerifiedTlsAndReportsEachEventId) {
   auto a = entry(R"({"conversationId":"c-1","note":"café ☕"})");
-  a.time = sys_seconds{seconds{1'790'000'000}};
-  a.resources = {"arn:aws:example:us-east-1:123456789012:conversation/c-1"};
-  a.event_bus = "genesys-relay";
-  a.trace_header = "Root=1-5759e988-bd862e3fe1be46a994272793";
-  auto out = publish_with(example_keys(), {a, entry(R"({"n":2})")});
+  auto s = settings();
+  s.resources = {"arn:aws:example:us-east-1:123456789012:conversation/c-1"};
+  s.event_bus = "genesys-relay";
+  auto out = publish_with(example_keys(), {a, entry(R"({"n":2})")}, s);
   ASSERT_TRUE(out[0].delivered) << out[0].code << ": " << out[0].message;
   ASSERT_TRUE(out[1].delivered);
   auto events = emulator->events();
@@ -149,9 +171,7 @@ TEST_F(EventBridgeSink, DeliversOverVerifiedTlsAndReportsEachEventId) {
   EXPECT_EQ(got.source, "genesys.sentiment.forwarder");
   EXPECT_EQ(got.detail_type, "ChatSentimentAnalysis");
   EXPECT_EQ(got.event_bus, "genesys-relay");
-  EXPECT_EQ(got.trace_header, a.trace_header);
-  EXPECT_EQ(got.resources, a.resources);
-  EXPECT_EQ(got.time, 1'790'000'000);
+  EXPECT_EQ(got.resources, s.resources);
   EXPECT_EQ(got.access_key_id, kAkid);
   EXPECT_EQ(by_id.count(out[1].id), 1u);
   EXPECT_EQ(emulator->stats().signature_failures, 0u);
@@ -497,24 +517,24 @@ TEST_F(CredentialChain, TemporaryKeysAreRefreshedMidStreamWithoutLosingAnEvent) 
   // Refresh in the background within 2 s of expiry; wait for fresh keys only within 0.5 s.
   aws::credentials_cache cache(aws::default_chain(context()),
                                {.advisory = milliseconds{2000}, .mandatory = milliseconds{500}, .retry_after_failure = milliseconds{100}});
-  eb::publisher pub(*http, cache, settings());
+  eb::sink sink(*http, cache, settings());
   // Keep sending until events have arrived signed with three different keys: two refreshes.
   auto distinct_keys = [&] {
     std::set<std::string> keys;
     for (auto& e : emulator->events()) keys.insert(e.access_key_id);
     return keys.size();
   };
-  auto out = run([&]() -> asio::awaitable<std::vector<outcome>> {
-    std::vector<outcome> results;
+  auto out = run([&]() -> asio::awaitable<std::vector<delivery::delivery_outcome>> {
+    std::vector<delivery::delivery_outcome> results;
     while (distinct_keys() < 3 && results.size() < 2000) {
-      auto r = co_await pub.publish(entry());
-      results.push_back(r);
+      std::vector<delivery::message> one{message_of(entry())};
+      auto r = co_await delivery::deliver_now(sink, std::move(one), delivery_options());
+      results.push_back(r.front());
       co_await net::sleep_for(milliseconds{20});
     }
-    co_await pub.close();
     co_return results;
   }());
-  for (auto& r : out) ASSERT_TRUE(r.delivered) << r.code << ": " << r.message;
+  for (auto& r : out) ASSERT_EQ(r.state, delivery::delivery_state::delivered) << r.detail;
   EXPECT_GE(distinct_keys(), 3u);
   EXPECT_GE(cache.stats().background_refreshes, 2u);
   EXPECT_EQ(emulator->stats().signature_failures, 0u);  // no request went out with expired keys

@@ -105,35 +105,36 @@ kill -9 "$sim"; wait "$sim" 2>/dev/null || true
 start_sim --crm-stall
 write_config "$tmp/hung.toml" "$tmp/hung.db" 600000 1
 start_relay "$tmp/hung.toml" "$tmp/hung.err"
-wait_for 60 sh -c "curl -s http://127.0.0.1:$mport/metrics | grep -q '^relay_forward_in_flight [1-9]'" \
-  || fail "no forward ever in flight against the hung CRM"
+wait_for 60 sh -c "curl -s http://127.0.0.1:$mport/metrics | grep -q '^relay_sink_in_flight{sink=\"crm\"} [1-9]'" \
+  || fail "no delivery ever in flight against the hung CRM"
 kill -TERM "$relay"; code=0; wait "$relay" || code=$?
 [ $code -eq 0 ] || fail "SIGTERM with a hung forward should exit 0 after the deadline, got $code"
-grep -q "shutdown: 1 s passed; abandoning [1-9][0-9]* forward(s) in flight: they stay pending for the next start" "$tmp/hung.err" \
+grep -q "shutdown: 1 s passed; abandoning [0-9]* forward(s) and [1-9][0-9]* delivery request(s) in flight: they stay pending for the next start" "$tmp/hung.err" \
   || fail "no deadline line"
+grep -q " error " "$tmp/hung.err" && fail "the deadline's cancellation was logged as an error: $(grep ' error ' "$tmp/hung.err" | head -3)"
 # A second signal during a slow shutdown exits at once.
 write_config "$tmp/slow.toml" "$tmp/hung.db" 600000 600
 start_relay "$tmp/slow.toml" "$tmp/slow.err"
-wait_for 30 grep -q "resuming [1-9][0-9]* forward trigger(s) left pending by the last run" "$tmp/slow.err" \
-  || fail "the abandoned forwards were not resumed"
-wait_for 60 sh -c "curl -s http://127.0.0.1:$mport/metrics | grep -q '^relay_forward_in_flight [1-9]'" || fail "nothing in flight"
+wait_for 30 grep -q "resuming [1-9][0-9]* delivery(ies) left in the outbox by the last run" "$tmp/slow.err" \
+  || fail "the abandoned deliveries were not resumed"
+wait_for 60 sh -c "curl -s http://127.0.0.1:$mport/metrics | grep -q '^relay_sink_in_flight{sink=\"crm\"} [1-9]'" || fail "nothing in flight"
 kill -TERM "$relay"
 wait_for 10 grep -q "up to 600 s for work in flight" "$tmp/slow.err" || fail "first signal not seen"
 kill -TERM "$relay"; code=0; wait "$relay" || code=$?
 [ $code -eq 143 ] || fail "a second SIGTERM should exit at once with 143, got $code"
 grep -q "second signal: exiting now; unfinished forwards stay pending for the next start" "$tmp/slow.err" || fail "no second-signal line"
-echo "faults: 2. SIGTERM bounds the shutdown, a second signal exits at once, nothing is lost"
+echo "faults: 2. SIGTERM bounds the shutdown, a second signal exits at once, the outbox keeps what was in flight"
 
 # --- 3. after the immediate exit, a start against a CRM that answers ---------------------------
 kill -9 "$sim"; wait "$sim" 2>/dev/null || true
 start_sim
 lines_before=$( [ -f "$tmp/audit.jsonl" ] && wc -l <"$tmp/audit.jsonl" || echo 0)
 start_relay "$tmp/hung.toml" "$tmp/again.err"
-wait_for 30 grep -q "resuming [1-9][0-9]* forward trigger(s) left pending by the last run" "$tmp/again.err" \
-  || fail "a killed relay's forwards were not resumed"
+wait_for 30 grep -q "resuming [1-9][0-9]* delivery(ies) left in the outbox by the last run" "$tmp/again.err" \
+  || fail "the deliveries an immediate exit abandoned were not resumed"
 wait_for 60 sh -c "[ \$(wc -l <'$tmp/audit.jsonl') -gt $lines_before ]" || fail "resumed forwards reached no audit record"
 kill -9 "$relay"; wait "$relay" 2>/dev/null || true
-echo "faults: 3. forwards abandoned by an immediate exit are resumed by the next start"
+echo "faults: 3. deliveries abandoned by an immediate exit are resumed by the next start and reach the CRM"
 
 # --- 3b. `forward` interrupted while it waits for an analysis that does not come -------------
 sed 's/^not_analysed_horizon_s = 0$/not_analysed_horizon_s = 600/' "$tmp/hung.toml" >"$tmp/wait.toml"

@@ -67,9 +67,11 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
 
   sentiment::forwarding_settings settings() {
     auto s = sim::forward_to(aws, crm);
-    s.eventbridge->settings.delivery.linger = milliseconds{1};
-    s.eventbridge->settings.delivery.backoff_base = milliseconds{1};
-    s.crm->delivery.backoff_base = milliseconds{1};
+    for (auto* o : {&s.eventbridge->delivery, &s.crm->delivery, &s.marker->delivery}) {
+      o->backoff_base = milliseconds{1};
+      o->backoff_cap = milliseconds{20};
+      o->breaker.open_for = milliseconds{20};
+    }
     s.audit.path = dir + "/audit.jsonl";
     s.state_path = dir + "/state.db";
     s.triggers.retry_after = milliseconds{50};
@@ -194,21 +196,27 @@ TEST_F(ForwardingService, ATriggerQueuedWhenTheProcessStoppedIsResumedByTheNextR
             logs.end());
 }
 
-TEST_F(ForwardingService, AFailedForwardIsTriedAgainAndKeepsItsForwardingId) {
+// EventBridge answers 500: the outbox retries that delivery alone; the CRM got the payload once
+// and nothing is rebuilt: the event that finally arrives carries the same forwardingId.
+TEST_F(ForwardingService, ASinkFailureIsRetriedByTheOutboxAloneWithTheSamePayload) {
   add_chat(4);
   auto s = settings();
-  s.eventbridge->settings.delivery.max_attempts = 1;
-  s.forwarder.alert_eventbridge = false;  // the one failing request is the payload's
+  s.eventbridge->alerts = false;  // the failing requests are the payload's
   start(s);
-  aws.fail_next(1, 500);
+  aws.fail_next(2, 500);
   service->on_event(event(lifecycle::end, conversation(4)));
   ASSERT_TRUE(run_until([&] { return forwarded() == 1; })) << ::testing::PrintToString(logs);
-  ASSERT_EQ(reports.size(), 2u);
-  EXPECT_EQ(to_string(reports[0].outcome), "failed");
-  EXPECT_NE(reports[0].reason.find("EventBridge"), std::string::npos) << reports[0].reason;
-  EXPECT_EQ(to_string(reports[1].outcome), "forwarded");
-  EXPECT_EQ(reports[1].forwarding_id, reports[0].forwarding_id) << "downstream can de-duplicate by forwardingId";
-  EXPECT_EQ(service->stats().retried, 1u);
+  ASSERT_EQ(reports.size(), 1u);
+  auto& r = reports[0];
+  EXPECT_EQ(to_string(r.outcome), "forwarded");
+  for (auto& d : r.deliveries)
+    if (d.sink == "eventbridge") {
+      EXPECT_EQ(d.attempts, 3) << "two 500s, then delivered";
+    }
+  ASSERT_EQ(aws.events().size(), 1u);
+  EXPECT_NE(aws.events()[0].detail.find(r.forwarding_id), std::string::npos);
+  EXPECT_EQ(crm.received().size(), 1u) << "the CRM is not posted again when EventBridge fails";
+  EXPECT_EQ(service->stats().retried, 0u) << "a sink failure is not a failed forward";
 }
 
 TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheServiceGoesOn) {
@@ -216,18 +224,18 @@ TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheSe
   auto s = settings();
   s.eventbridge->keys->expiration = std::chrono::system_clock::now() - hours{1};
   s.eventbridge->keys->source = "the test's expired key";
-  s.triggers.attempts = 1;
   start(s);
   service->on_event(event(lifecycle::end, conversation(10)));
   service->on_event(event(lifecycle::end, conversation(11)));
   ASSERT_TRUE(run_until([&] { return reports.size() == 2; })) << ::testing::PrintToString(logs);
   for (auto& r : reports) {
-    EXPECT_EQ(to_string(r.outcome), "failed");
-    EXPECT_NE(r.reason.find("EventBridge: auth: the AWS credentials from the test's expired key (access key AKIDEXAMPLE) "
+    EXPECT_EQ(to_string(r.outcome), "dead-lettered");
+    EXPECT_NE(r.reason.find("eventbridge: auth: the AWS credentials from the test's expired key (access key AKIDEXAMPLE) "
                             "expired at "),
               std::string::npos)
         << r.reason;
   }
+  EXPECT_EQ(crm.received().size(), 2u) << "the CRM still gets both";
   EXPECT_EQ(aws.stats().put_events_requests, 0u) << "nothing is signed with expired keys";
 }
 
@@ -381,14 +389,16 @@ TEST_F(ForwardingService, OutcomesAndStageLatenciesReachTheMetrics) {
   EXPECT_NE(text.find("relay_forward_stage_seconds_count{stage=\"fetch\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("relay_alerts_total 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"eventbridge\"} 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"crm_webhook\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"crm\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_sink_delivered_total{sink=\"marker\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("relay_outbox_pending 0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("relay_forward_pending 0\n"), std::string::npos) << text;
 }
 
 TEST_F(ForwardingService, AnUnreadableCertificateFileIsAConfigErrorNamingTheSetting) {
   auto s = settings();
-  s.crm->http.tls.ca_file = dir + "/missing.pem";
-  s.crm->http.tls.ca_file_setting = "crm.ca_file";
+  s.crm->settings.http.tls.ca_file = dir + "/missing.pem";
+  s.crm->settings.http.tls.ca_file_setting = "crm.ca_file";
   try {
     start(s);
     ADD_FAILURE() << "started";
@@ -404,16 +414,18 @@ TEST_F(ForwardingService, EventBridgeRefusesAnUntrustedCertificateWhileTheCrmWeb
   add_chat(12);
   auto s = settings();
   s.eventbridge->http.tls.ca_pem.clear();  // the emulator's self-signed certificate is not trusted
-  s.crm->http.tls.ca_pem.clear();
-  s.crm->http.tls.verify_peer = false;     // what crm.tls_verify = false sets
-  s.triggers.attempts = 1;
+  s.eventbridge->delivery.max_attempts = 1;
+  s.crm->settings.http.tls.ca_pem.clear();
+  s.crm->settings.http.tls.verify_peer = false;  // what crm.tls_verify = false sets
   start(s);
   service->on_event(event(lifecycle::end, conversation(12)));
   ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
-  EXPECT_EQ(to_string(reports[0].outcome), "failed");
-  EXPECT_NE(reports[0].reason.find("EventBridge: network: TLS handshake"), std::string::npos) << reports[0].reason;
+  EXPECT_EQ(to_string(reports[0].outcome), "dead-lettered");
+  EXPECT_NE(reports[0].reason.find("eventbridge: network: TLS handshake"), std::string::npos) << reports[0].reason;
   EXPECT_NE(reports[0].reason.find("certificate verify failed"), std::string::npos) << reports[0].reason;
-  EXPECT_EQ(reports[0].webhook, "HTTP 200") << "the unverified CRM webhook on loopback got it";
+  bool crm_delivered = false;
+  for (auto& d : reports[0].deliveries) crm_delivered = crm_delivered || (d.sink == "crm" && d.detail == "HTTP 200");
+  EXPECT_TRUE(crm_delivered) << "the unverified CRM webhook on loopback got it";
   EXPECT_EQ(crm.received().size(), 1u);
   EXPECT_EQ(aws.stats().put_events_requests, 0u);
 }

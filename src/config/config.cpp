@@ -115,15 +115,20 @@ net::http_client_options sink_http(const toml::table& t, std::string_view sectio
   return o;
 }
 
-sinks::webhook::webhook_settings webhook(const toml::table& t, std::string_view section, std::string_view source,
-                                         std::string url, std::optional<std::string> token) {
-  sinks::webhook::webhook_settings w;
+// A webhook target; its token and signing secret only from the environment (`env_prefix`_TOKEN,
+// `env_prefix`_SECRET), never from the file.
+sentiment::webhook_target webhook(const toml::table& t, std::string_view section, std::string_view source, std::string url,
+                                  env_lookup env, const std::string& env_prefix, sinks::webhook::body_shape body) {
+  sentiment::webhook_target target;
+  auto& w = target.settings;
   w.url = std::move(url);
   check_scheme(w.url, std::string(section) + ": webhook URL", at(t, "url", source));
-  if (token) w.bearer_token = secret(*token);
+  if (auto token = env((env_prefix + "_TOKEN").c_str())) w.bearer_token = secret(*token);
+  if (auto key = env((env_prefix + "_SECRET").c_str())) w.signing_secret = secret(*key);
+  w.body = body;
   w.request_timeout = std::chrono::milliseconds{positive(get<std::int64_t>(t, "timeout_ms", section, source), 10'000, "timeout_ms", t, source)};
   w.http = sink_http(t, section, source, w.url);
-  return w;
+  return target;
 }
 
 using section_fn = std::function<const toml::table&(std::string_view)>;
@@ -146,15 +151,18 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   f.min_confidence = fraction(s, "min_confidence", "forwarder", source, 0.75);
   f.escalation_threshold = fraction(s, "escalation_threshold", "forwarder", source, 0.8);
   f.neutral_band = fraction(s, "neutral_band", "forwarder", source, 0.25);
+  sentiment::marker_target marker;
   if (s.get("marker")) {
-    f.participant_attributes = f.conversation_attributes = false;
+    marker.settings.participant = marker.settings.conversation = false;
     for (auto& m : get_strings(s, "marker", "forwarder", source)) {
-      if (m == "participant") f.participant_attributes = true;
-      else if (m == "conversation") f.conversation_attributes = true;
+      if (m == "participant") marker.settings.participant = true;
+      else if (m == "conversation") marker.settings.conversation = true;
       else fail(where(*s.get("marker"), source) + ": forwarder.marker: '" + m + "' is not one of participant, conversation");
     }
   }
-  f.conflict_retries = static_cast<int>(positive(get<std::int64_t>(s, "conflict_retries", "forwarder", source), 3, "conflict_retries", s, source, 0));
+  marker.settings.conflict_retries =
+      static_cast<int>(positive(get<std::int64_t>(s, "conflict_retries", "forwarder", source), 3, "conflict_retries", s, source, 0));
+  if (marker.settings.participant || marker.settings.conversation) fw.marker = marker;
   f.not_analysed_horizon = std::chrono::seconds{positive(get<std::int64_t>(s, "not_analysed_horizon_s", "forwarder", source), 600, "not_analysed_horizon_s", s, source, 0)};
   f.not_analysed_backoff = std::chrono::milliseconds{positive(get<std::int64_t>(s, "not_analysed_backoff_ms", "forwarder", source), 5'000, "not_analysed_backoff_ms", s, source)};
   if (s.get("media_types")) {
@@ -180,8 +188,9 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     target.settings.region = get<std::string>(eb, "region", "eventbridge", source).value_or("");
     target.settings.endpoint = get<std::string>(eb, "endpoint", "eventbridge", source).value_or("");
     target.profile = get<std::string>(eb, "profile", "eventbridge", source).value_or("");
+    // Opt-in: by default a delivery is retried until the outbox's max age.
     if (auto n = get<std::int64_t>(eb, "max_attempts", "eventbridge", source))
-      target.settings.delivery.max_attempts = static_cast<int>(positive(n, 3, "max_attempts", eb, source));
+      target.delivery.max_attempts = static_cast<int>(positive(n, 3, "max_attempts", eb, source));
     target.settings.max_entries = static_cast<std::size_t>(positive(get<std::int64_t>(eb, "batch_size", "eventbridge", source), 10, "batch_size", eb, source));
     if (target.settings.max_entries > 10)
       fail(where(*eb.get("batch_size"), source) + ": eventbridge.batch_size may be at most 10 (PutEvents takes 1 to 10 entries)");
@@ -197,38 +206,41 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
     target.credentials.proxy = target.http.proxy;
     target.credentials.tls = {true, {}, target.http.tls.ca_file, target.http.tls.ca_file_setting};
     if (auto bundle = env("AWS_CA_BUNDLE")) target.credentials.tls = {true, {}, *bundle, "AWS_CA_BUNDLE"};
+    auto& st = target.settings;
+    st.event_bus = get<std::string>(eb, "event_bus", "eventbridge", source).value_or("");
+    st.source = get<std::string>(eb, "source", "eventbridge", source).value_or(st.source);
+    st.detail_types["sentiment"] = get<std::string>(eb, "detail_type", "eventbridge", source).value_or(st.detail_types["sentiment"]);
+    st.detail_types["alert"] = get<std::string>(eb, "alert_detail_type", "eventbridge", source).value_or(st.detail_types["alert"]);
     fw.eventbridge = std::move(target);
   }
-  f.event_bus = get<std::string>(eb, "event_bus", "eventbridge", source).value_or("");
-  f.event_source = get<std::string>(eb, "source", "eventbridge", source).value_or(f.event_source);
-  f.detail_type = get<std::string>(eb, "detail_type", "eventbridge", source).value_or(f.detail_type);
-  f.alert_detail_type = get<std::string>(eb, "alert_detail_type", "eventbridge", source).value_or(f.alert_detail_type);
 
   // The CRM webhook: URL from the file or CRM_WEBHOOK_URL, the token only from CRM_WEBHOOK_TOKEN.
   auto& crm = section("crm");
   reject_unknown(crm, {"url", "timeout_ms", "ca_file", "tls_verify"}, "crm", source);
   auto crm_url = env("CRM_WEBHOOK_URL");
   if (!crm_url) crm_url = get<std::string>(crm, "url", "crm", source);
-  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env("CRM_WEBHOOK_TOKEN"));
+  if (crm_url) fw.crm = webhook(crm, "crm", source, *crm_url, env, "CRM_WEBHOOK", sinks::webhook::body_shape::envelope);
 
   auto& al = section("alerts");
   reject_unknown(al, {"sinks", "webhook_url", "timeout_ms", "ca_file", "tls_verify"}, "alerts", source);
   if (al.get("sinks")) {
-    f.alert_log = f.alert_eventbridge = false;
+    f.alert_log = false;
+    if (fw.eventbridge) fw.eventbridge->alerts = false;
     bool hook = false;
     for (auto& k : get_strings(al, "sinks", "alerts", source)) {
       if (k == "log") f.alert_log = true;
-      else if (k == "eventbridge") f.alert_eventbridge = true;
+      else if (k == "eventbridge" && fw.eventbridge) fw.eventbridge->alerts = true;
+      else if (k == "eventbridge") continue;
       else if (k == "webhook") hook = true;
       else fail(where(*al.get("sinks"), source) + ": alerts.sinks: '" + k + "' is not one of log, eventbridge, webhook");
     }
     if (hook) {
       auto url = get<std::string>(al, "webhook_url", "alerts", source);
       if (!url) fail(where(*al.get("sinks"), source) + ": alerts.sinks includes webhook but alerts.webhook_url is not set");
-      fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"));
+      fw.alert_webhook = webhook(al, "alerts", source, *url, env, "ALERT_WEBHOOK", sinks::webhook::body_shape::raw);
     }
   } else if (auto url = get<std::string>(al, "webhook_url", "alerts", source)) {
-    fw.alert_webhook = webhook(al, "alerts", source, *url, env("ALERT_WEBHOOK_TOKEN"));
+    fw.alert_webhook = webhook(al, "alerts", source, *url, env, "ALERT_WEBHOOK", sinks::webhook::body_shape::raw);
   }
 
   auto& au = section("audit");
@@ -236,6 +248,15 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   fw.audit.path = get<std::string>(au, "path", "audit", source).value_or("genesys-relay-audit.jsonl");
   fw.audit.max_bytes = static_cast<std::size_t>(positive(get<std::int64_t>(au, "max_bytes", "audit", source), 64 << 20, "max_bytes", au, source, 4096));
   fw.audit.keep = static_cast<int>(positive(get<std::int64_t>(au, "keep", "audit", source), 5, "keep", au, source, 0));
+
+  auto& ob = section("outbox");
+  reject_unknown(ob, {"max_pending", "max_age_h", "synchronous"}, "outbox", source);
+  fw.outbox.max_pending = static_cast<std::size_t>(positive(get<std::int64_t>(ob, "max_pending", "outbox", source), 1'000'000,
+                                                            "max_pending", ob, source));
+  fw.outbox.max_age = std::chrono::hours{positive(get<std::int64_t>(ob, "max_age_h", "outbox", source), 96, "max_age_h", ob, source)};
+  auto sync = get<std::string>(ob, "synchronous", "outbox", source).value_or("normal");
+  if (sync == "full") fw.durability = delivery::durability::full;
+  else if (sync != "normal") fail(where(*ob.get("synchronous"), source) + ": outbox.synchronous: '" + sync + "' is not one of normal, full");
 }
 
 }  // namespace
@@ -260,7 +281,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   } catch (const toml::parse_error& e) {
     fail(std::string(source) + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
-  reject_unknown(root, {"genesys", "monitor", "retry", "forwarder", "eventbridge", "crm", "alerts", "audit", "metrics", "service"},
+  reject_unknown(root, {"genesys", "monitor", "retry", "forwarder", "eventbridge", "crm", "alerts", "audit", "metrics", "service", "outbox"},
                  "", source);
   relay_config cfg;
   auto& m = cfg.monitor;

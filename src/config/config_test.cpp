@@ -112,11 +112,15 @@ TEST_F(Config, ForwarderDefaultsAreTheSeedsAndTheRealApis) {
   EXPECT_EQ(f.source, sentiment::source_kind::speech_analytics);
   EXPECT_DOUBLE_EQ(f.min_confidence, 0.75);
   EXPECT_DOUBLE_EQ(f.escalation_threshold, 0.8);
-  EXPECT_TRUE(f.participant_attributes);
-  EXPECT_FALSE(f.conversation_attributes);
-  EXPECT_EQ(f.event_source, "genesys.sentiment.forwarder");
-  EXPECT_EQ(f.detail_type, "ChatSentimentAnalysis");
-  EXPECT_TRUE(c.forwarding.eventbridge.has_value()) << "EventBridge is on unless eventbridge.enabled = false";
+  ASSERT_TRUE(c.forwarding.marker.has_value()) << "the marker on the customer participant, the real API";
+  EXPECT_TRUE(c.forwarding.marker->settings.participant);
+  EXPECT_FALSE(c.forwarding.marker->settings.conversation);
+  ASSERT_TRUE(c.forwarding.eventbridge.has_value()) << "EventBridge is on unless eventbridge.enabled = false";
+  EXPECT_EQ(c.forwarding.eventbridge->settings.source, "genesys.sentiment.forwarder");
+  EXPECT_EQ(c.forwarding.eventbridge->settings.detail_types.at("sentiment"), "ChatSentimentAnalysis");
+  EXPECT_EQ(c.forwarding.eventbridge->delivery.max_attempts, 0) << "retried until the outbox's max age";
+  EXPECT_EQ(c.forwarding.outbox.max_age, std::chrono::hours{96});
+  EXPECT_EQ(c.forwarding.durability, delivery::durability::normal);
   EXPECT_FALSE(c.forwarding.crm.has_value());
   EXPECT_EQ(c.forwarding.triggers.media_types, (std::set<std::string>{"chat", "message"}));
   EXPECT_EQ(c.forwarding.audit.path, "genesys-relay-audit.jsonl");
@@ -139,7 +143,7 @@ TEST_F(Config, ForwarderSectionsAreRead) {
   EXPECT_EQ(f.source, sentiment::source_kind::analytics);
   EXPECT_DOUBLE_EQ(f.min_confidence, 0.6);
   EXPECT_DOUBLE_EQ(f.escalation_threshold, 0.85);
-  EXPECT_TRUE(f.participant_attributes && f.conversation_attributes);
+  EXPECT_TRUE(c.forwarding.marker->settings.participant && c.forwarding.marker->settings.conversation);
   EXPECT_EQ(c.forwarding.triggers.periodic, std::chrono::seconds{60});
   EXPECT_EQ(c.forwarding.triggers.media_types, (std::set<std::string>{"chat"}));
   EXPECT_EQ(c.forwarding.state_path, "s.db");
@@ -147,15 +151,17 @@ TEST_F(Config, ForwarderSectionsAreRead) {
   EXPECT_EQ(c.forwarding.eventbridge->settings.region, "eu-west-1");
   EXPECT_EQ(c.forwarding.eventbridge->settings.max_request_bytes, sinks::eventbridge::limit_1mb);
   EXPECT_EQ(c.forwarding.eventbridge->settings.max_entries, 1u);
-  EXPECT_EQ(f.event_bus, "sentiment");
-  EXPECT_EQ(f.detail_type, "X");
+  EXPECT_EQ(c.forwarding.eventbridge->settings.event_bus, "sentiment");
+  EXPECT_EQ(c.forwarding.eventbridge->settings.detail_types.at("sentiment"), "X");
   ASSERT_TRUE(c.forwarding.crm);
-  EXPECT_EQ(c.forwarding.crm->url, "https://crm.example.com/hook");
-  EXPECT_EQ(c.forwarding.crm->bearer_token.reveal(), "crm-t0ken");
-  EXPECT_EQ(c.forwarding.crm->request_timeout, std::chrono::milliseconds{2500});
+  EXPECT_EQ(c.forwarding.crm->settings.url, "https://crm.example.com/hook");
+  EXPECT_EQ(c.forwarding.crm->settings.bearer_token.reveal(), "crm-t0ken");
+  EXPECT_EQ(c.forwarding.crm->settings.request_timeout, std::chrono::milliseconds{2500});
+  EXPECT_EQ(c.forwarding.crm->settings.body, sinks::webhook::body_shape::envelope);
+  EXPECT_EQ(c.forwarding.alert_webhook->settings.body, sinks::webhook::body_shape::raw);
   ASSERT_TRUE(c.forwarding.alert_webhook);
   EXPECT_FALSE(f.alert_log);
-  EXPECT_FALSE(f.alert_eventbridge);
+  EXPECT_FALSE(c.forwarding.eventbridge->alerts);
   EXPECT_EQ(c.forwarding.audit.path, "a.jsonl");
   EXPECT_EQ(c.forwarding.audit.keep, 2);
   EXPECT_EQ(c.metrics_listen, "127.0.0.1:0");
@@ -165,7 +171,7 @@ TEST_F(Config, CrmWebhookUrlFromTheEnvironmentWins) {
   g_env["CRM_WEBHOOK_URL"] = "http://127.0.0.1:18080/crm";
   auto c = parse(std::string(kSim) + "[crm]\nurl=\"https://crm.example.com/hook\"\n", "relay.toml", fake_env, purpose::forward);
   ASSERT_TRUE(c.forwarding.crm);
-  EXPECT_EQ(c.forwarding.crm->url, "http://127.0.0.1:18080/crm");
+  EXPECT_EQ(c.forwarding.crm->settings.url, "http://127.0.0.1:18080/crm");
 }
 
 TEST_F(Config, AForwardNeedsNoTopicsButTheMonitorDoes) {
@@ -229,17 +235,17 @@ TEST_F(Config, EachSinkHasItsOwnTlsSettings) {
                      "[alerts]\nwebhook_url=\"https://alerts.example.com/a\"\nca_file=\"/etc/alerts-ca.pem\"\n",
                  "relay.toml", fake_env, purpose::forward);
   ASSERT_TRUE(c.forwarding.crm && c.forwarding.alert_webhook && c.forwarding.eventbridge);
-  EXPECT_FALSE(c.forwarding.crm->http.tls.verify_peer);
+  EXPECT_FALSE(c.forwarding.crm->settings.http.tls.verify_peer);
   auto& eb = *c.forwarding.eventbridge;
   EXPECT_TRUE(eb.http.tls.verify_peer) << "crm.tls_verify must not reach EventBridge";
   EXPECT_TRUE(eb.credentials.tls.verify_peer) << "nor STS, the container endpoint or IMDS";
   EXPECT_EQ(eb.http.tls.ca_file, "/etc/aws-bundle.pem");
   EXPECT_EQ(eb.http.tls.ca_file_setting, "AWS_CA_BUNDLE");
   EXPECT_EQ(eb.credentials.tls.ca_file, "/etc/aws-bundle.pem");
-  EXPECT_TRUE(c.forwarding.alert_webhook->http.tls.verify_peer);
-  EXPECT_EQ(c.forwarding.alert_webhook->http.tls.ca_file, "/etc/alerts-ca.pem");
-  EXPECT_EQ(c.forwarding.alert_webhook->http.tls.ca_file_setting, "alerts.ca_file");
-  EXPECT_TRUE(c.forwarding.crm->http.tls.ca_file.empty()) << "the alert webhook's CA is not the CRM's";
+  EXPECT_TRUE(c.forwarding.alert_webhook->settings.http.tls.verify_peer);
+  EXPECT_EQ(c.forwarding.alert_webhook->settings.http.tls.ca_file, "/etc/alerts-ca.pem");
+  EXPECT_EQ(c.forwarding.alert_webhook->settings.http.tls.ca_file_setting, "alerts.ca_file");
+  EXPECT_TRUE(c.forwarding.crm->settings.http.tls.ca_file.empty()) << "the alert webhook's CA is not the CRM's";
 
   // eventbridge.tls_verify = false (loopback endpoint) leaves the credential endpoints verified.
   auto local = parse(std::string(kSim) + "[eventbridge]\nregion=\"us-east-1\"\nendpoint=\"https://127.0.0.1:9444\"\n"

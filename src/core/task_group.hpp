@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <cstddef>
 #include <exception>
@@ -60,7 +61,7 @@ class task_group final {
     boost::asio::co_spawn(
         s->executor, std::move(task),
         boost::asio::bind_cancellation_slot(slot->slot(), [s, slot, name = std::move(name)](std::exception_ptr e) {
-          if (e) {
+          if (e && !(s->cancelled && is_cancellation(e))) {  // cancel() ending a task is no error
             if (!s->first_error) s->first_error = e;
             if (s->on_error) s->on_error(name, e);
           }
@@ -85,6 +86,7 @@ class task_group final {
 
   // Terminal cancellation of every running task (the hard phase of shutdown).
   void cancel() {
+    state_->cancelled = true;
     for (auto& sig : state_->signals) sig.emit(boost::asio::cancellation_type::terminal);
   }
 
@@ -101,7 +103,18 @@ class task_group final {
     std::list<boost::asio::cancellation_signal> signals;
     std::size_t running = 0;
     std::exception_ptr first_error;
+    bool cancelled = false;
   };
+
+  static bool is_cancellation(std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+      return x.code() == boost::asio::error::operation_aborted;
+    } catch (...) {
+      return false;
+    }
+  }
   std::shared_ptr<state> state_;
 };
 

@@ -102,8 +102,9 @@ struct driver::impl : std::enable_shared_from_this<impl> {
     return net::backoff_delay(p, attempts, rng);
   }
 
-  // Retry later, or a dead letter when that would pass the outbox's max age.
-  outbox_result retry_or_expire(const entry& e, std::optional<milliseconds> asked, const dead_letter_reason& why) {
+  // Retry at `next` (ms since the epoch), or a dead letter when that passes the outbox's max age
+  // or the attempt budget.
+  outbox_result retry_or_expire(const entry& e, std::int64_t next, const dead_letter_reason& why) {
     auto now = now_ms();
     if (options.max_attempts > 0 && e.attempts + 1 >= options.max_attempts) {
       auto reason = why;
@@ -111,7 +112,6 @@ struct driver::impl : std::enable_shared_from_this<impl> {
       ++stats.dead_lettered;
       return outbox_result::dead(e.delivery_id, std::move(reason));
     }
-    auto next = now + backoff(e.attempts + 1, asked).count();
     auto max_age = box.limits().max_age.count();
     if (next - e.accepted_ms > max_age) {
       auto reason = why;
@@ -125,14 +125,23 @@ struct driver::impl : std::enable_shared_from_this<impl> {
     return outbox_result::retry(e.delivery_id, next, why.code + ": " + why.message);
   }
 
+  // One retry time for the whole request (from its most-tried entry): what was retried together
+  // travels together again.
+  std::int64_t next_attempt(const std::vector<const entry*>& batch, std::optional<milliseconds> asked) {
+    int attempts = 0;
+    for (auto* e : batch) attempts = std::max(attempts, e->attempts + 1);
+    return now_ms() + backoff(attempts, asked).count();
+  }
+
   std::vector<outbox_result> judge(const std::vector<const entry*>& batch, const send_result& r) {
     std::vector<outbox_result> out;
     if (r.failure) {
       const auto& f = *r.failure;
       dead_letter_reason why{f.kind, f.status, f.code, f.message};
+      auto next = next_attempt(batch, f.retry_after);
       for (auto* e : batch) {
         if (f.retryable) {
-          out.push_back(retry_or_expire(*e, f.retry_after, why));
+          out.push_back(retry_or_expire(*e, next, why));
         } else {
           ++stats.dead_lettered;
           out.push_back(outbox_result::dead(e->delivery_id, why));
@@ -140,6 +149,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
       }
       return out;
     }
+    auto next = next_attempt(batch, std::nullopt);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       entry_result er = i < r.entries.size() ? r.entries[i]
                                              : entry_result{verdict::rejected, {}, "MissingResult",
@@ -150,7 +160,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
         out.push_back(outbox_result::delivered(batch[i]->delivery_id, er.id));
       } else if (er.what == verdict::retry) {
         why.kind = error_kind::server;
-        out.push_back(retry_or_expire(*batch[i], std::nullopt, why));
+        out.push_back(retry_or_expire(*batch[i], next, why));
       } else {
         ++stats.dead_lettered;
         out.push_back(outbox_result::dead(batch[i]->delivery_id, why));
@@ -311,6 +321,7 @@ void driver::stop() {
   impl_->stopping = true;
   impl_->changed.cancel();
 }
+void driver::resume() { impl_->stopping = false; }
 void driver::cancel() {
   stop();
   impl_->requests.cancel();

@@ -72,7 +72,8 @@ class driver final {
 
   boost::asio::awaitable<void> run();
   void wake();    // deliveries were accepted for this sink
-  void stop();
+  void stop();    // run() returns once its requests are back (also when called before run() starts)
+  void resume();  // clears stop(): for a service that runs again in place
   void cancel();
 
   const std::string& sink_id() const noexcept;

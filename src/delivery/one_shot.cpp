@@ -23,8 +23,8 @@ asio::awaitable<void> accept_one(outbox& box, message m, std::int64_t& id) {
 
 }  // namespace
 
-asio::awaitable<std::vector<delivery_outcome>> deliver_now(sink& s, std::vector<message> messages, driver_options options,
-                                                           log_fn log) {
+asio::awaitable<std::vector<delivery_outcome>> deliver_now_coroutine(sink& s, std::vector<message> messages,
+                                                                    driver_options options, log_fn log) {
   auto ex = co_await asio::this_coro::executor;
   database db(":memory:");
   outbox box(ex, db, {}, log);
@@ -54,6 +54,13 @@ asio::awaitable<std::vector<delivery_outcome>> deliver_now(sink& s, std::vector<
   std::vector<delivery_outcome> out;
   for (auto id : ids) out.push_back(finals[id]);
   co_return out;
+}
+
+// A plain function: a caller's braced list becomes the vector here, not in a coroutine's
+// parameter (GCC 12 destroys that temporary twice).
+asio::awaitable<std::vector<delivery_outcome>> deliver_now(sink& s, std::vector<message> messages, driver_options options,
+                                                           log_fn log) {
+  return deliver_now_coroutine(s, std::move(messages), options, std::move(log));
 }
 
 }  // namespace grm::delivery

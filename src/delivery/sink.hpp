@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "delivery/batch_sink.hpp"
+#include "delivery/results.hpp"
 #include "delivery/outbox.hpp"
 #include "observability/health.hpp"
 

@@ -1,32 +1,35 @@
 #pragma once
 // The chat sentiment forwarder (seed 000), one conversation at a time:
-//   fetch sentiment → decide (polarity, confidence) → payload + schema → write the forwarding
-//   marker on the conversation → alert when negative passes the escalation threshold →
-//   EventBridge and the CRM webhook, independently → one audit record.
-// Every outcome is a report, never an exception that stops the caller: forwarded, duplicate,
-// below-threshold, not-analysed, not-found, failed (with the reason), or deferred: the sentiment
-// is not analysed yet and the horizon has not passed, so the caller tries again at retry_at (a
-// worker never sleeps on it). A failed audit write does not change the outcome: the record is
-// kept for a retry and the report carries the error.
+//   fetch sentiment → decide (polarity, confidence) → payload + schema, built once with its
+//   forwardingId → accepted into the outbox with one delivery per target sink (EventBridge, the
+//   CRM webhook, the Genesys marker, ...) in one transaction → an alert message likewise when
+//   negative passes the escalation threshold (once per conversation).
+// From then on the outbox's drivers deliver each target independently; when every delivery is
+// final the message is final and conclude() writes the audit record (what each sink did) and
+// finishes the idempotency key. Nothing accepted is held only in memory.
+//
+// Every outcome is a report, never an exception that stops the caller: accepted (in the
+// outbox), forwarded / dead-lettered (final: every target delivered / at least one dead-lettered),
+// duplicate, below-threshold, not-analysed, not-found, failed (before it was accepted, with the
+// reason), or deferred: the sentiment is not analysed yet and the horizon has not passed, so the
+// caller tries again at retry_at (a worker never sleeps on it). A failed audit write does not
+// change the outcome: the record is kept for a retry and the report carries the error.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/log.hpp"
+#include "delivery/outbox.hpp"
 
 namespace grm::genesys {
 class api_client;
-}
-namespace grm::sinks::eventbridge {
-class publisher;
-}
-namespace grm::sinks::webhook {
-class publisher;
 }
 namespace grm::sinks::file {
 class audit_trail;
@@ -36,8 +39,6 @@ class idempotency_store;
 }
 namespace grm::metrics {
 class registry;
-class counter;
-class histogram;
 }
 
 namespace grm::sentiment {
@@ -49,45 +50,57 @@ struct forwarder_settings {
   double min_confidence = 0.75;
   double escalation_threshold = 0.8;  // the seed's default
   double neutral_band = 0.25;         // speech-analytics polarity band
-  bool participant_attributes = true;   // the real PATCH on the customer participant
-  bool conversation_attributes = false; // the seed's PUT /conversations/{id}/attributes
-  int conflict_retries = 3;
-  // "Not analysed yet": retry with backoff until this horizon, then record not-analysed.
+  // "Not analysed yet": deferred until this horizon, then recorded as not-analysed.
   std::chrono::milliseconds not_analysed_horizon{0};
   std::chrono::milliseconds not_analysed_backoff{2'000};
-  std::string event_source = "genesys.sentiment.forwarder";
-  std::string detail_type = "ChatSentimentAnalysis";
-  std::string alert_detail_type = "ChatSentimentEscalation";
-  std::string event_bus;  // empty: default
-  bool alert_log = true, alert_eventbridge = true;  // plus the alert webhook when one is given
-};
-
-struct stage_latency {
-  double fetch = 0, validate = 0, propagate = 0, publish = 0, webhook = 0, total = 0;  // ms
+  bool alert_log = true;  // a log line per escalation, besides the alert sinks
+  // The speech-analytics source reads the customer participant; the marker sink needs it too,
+  // reading it itself.
 };
 
 enum class forward_outcome : std::uint8_t {
-  forwarded, duplicate, below_threshold, not_analysed, not_found, failed,
-  deferred,  // not a final outcome: not analysed yet, try again at retry_at
+  forwarded, dead_lettered, duplicate, below_threshold, not_analysed, not_found, failed,
+  deferred,  // not final: not analysed yet, try again at retry_at
+  accepted,  // not final: in the outbox, deliveries under way
 };
-// "forwarded", "duplicate", "below-threshold", "not-analysed", "not-found", "failed": the names in
-// reports, the audit log and the relay_forwards_total{outcome} label.
+// "forwarded", "dead-lettered", "duplicate", "below-threshold", "not-analysed", "not-found",
+// "failed", "deferred", "accepted": the names in reports, the audit log and the outcome label.
 std::string_view to_string(forward_outcome o) noexcept;
-inline constexpr forward_outcome all_forward_outcomes[] = {
-    forward_outcome::forwarded, forward_outcome::duplicate, forward_outcome::below_threshold,
-    forward_outcome::not_analysed, forward_outcome::not_found, forward_outcome::failed};
+// The final outcomes, counted in relay_forwards_total{outcome}.
+inline constexpr forward_outcome final_forward_outcomes[] = {
+    forward_outcome::forwarded,       forward_outcome::dead_lettered, forward_outcome::duplicate,
+    forward_outcome::below_threshold, forward_outcome::not_analysed,  forward_outcome::not_found,
+    forward_outcome::failed};
+
+// Where a forward's messages go: a sink id and its type ("eventbridge", "webhook",
+// "genesys_attributes", "file"), so the report can name the EventBridge EventId.
+struct target {
+  std::string sink;
+  std::string type;
+};
+
+struct stage_latency {
+  double fetch = 0, validate = 0, accept = 0, deliver = 0, total = 0;  // ms
+};
+
+struct sink_delivery {
+  std::string sink, type;
+  delivery::delivery_state state = delivery::delivery_state::pending;
+  std::string detail;  // EventId, "HTTP 200", "written on the participant", or the dead-letter reason
+  int attempts = 0;
+};
 
 struct forward_report {
   std::string conversation_id;
   std::string trigger;
   forward_outcome outcome = forward_outcome::failed;
   std::string reason;
-  std::string forwarding_id, event_id;
-  std::string marker;   // written | conflict... | skipped
-  std::string webhook;  // "HTTP 200" or the failure
+  std::string forwarding_id;
+  std::string event_id;  // from the first EventBridge target that delivered
   std::string polarity;
   double confidence = 0;
   bool alert = false;
+  std::vector<sink_delivery> deliveries;  // final reports of accepted forwards
   stage_latency latency;
   std::string audit_error;  // empty: the audit record was written (or there is no audit log)
   std::optional<std::chrono::system_clock::time_point> retry_at;  // deferred: when to try again
@@ -95,11 +108,11 @@ struct forward_report {
 
 struct forwarder_parts {
   genesys::api_client& api;
-  sinks::eventbridge::publisher* eventbridge = nullptr;
-  sinks::webhook::publisher* crm = nullptr;
-  sinks::webhook::publisher* alert_webhook = nullptr;
-  sinks::file::audit_trail* audit = nullptr;
+  delivery::outbox* box = nullptr;
   delivery::idempotency_store* state = nullptr;
+  sinks::file::audit_trail* audit = nullptr;
+  std::vector<target> payload_targets;  // sentiment payloads
+  std::vector<target> alert_targets;    // escalation alerts
   log_fn log;
   metrics::registry* metrics = nullptr;  // relay_forwards_total, relay_forward_stage_seconds, relay_alerts_total
 };
@@ -108,19 +121,26 @@ class forwarder final {
  public:
   forwarder(forwarder_parts parts, forwarder_settings settings);
   // One attempt. `first_attempt` is when this trigger was first tried: "not analysed yet" is
-  // deferred until first_attempt + not_analysed_horizon, then final. Never throws.
+  // deferred until first_attempt + not_analysed_horizon, then final. Never throws, except
+  // cancellation (shutdown: the trigger stays pending).
   boost::asio::awaitable<forward_report> forward(
       std::string conversation_id, std::string trigger = "manual",
       std::chrono::system_clock::time_point first_attempt = std::chrono::system_clock::now());
+  // A message of this forwarder became final (its outbox finaliser, after a restart too): the
+  // final report, the audit record, the idempotency key. Returns nullopt for an alert message.
+  std::optional<forward_report> conclude(const delivery::final_message& m);
   const forwarder_settings& settings() const noexcept { return settings_; }
 
  private:
   boost::asio::awaitable<void> run_stages(forward_report& r, std::chrono::system_clock::time_point first_attempt);
-  void conclude(forward_report& r);  // audit, state, metrics, log; never throws
+  boost::asio::awaitable<void> raise_alert(forward_report& r, const std::string& payload, double negative);
+  void settle(forward_report& r);  // a final outcome reached before the outbox: audit, state, metrics, log
   void record(const forward_report& r);
+  void audit(forward_report& r);
 
   forwarder_parts parts_;
   forwarder_settings settings_;
+  std::map<std::string, stage_latency> accepted_latency_;  // by key, until final (zeros after a restart)
   struct instruments;
   std::shared_ptr<instruments> instruments_;  // null without a registry
 };

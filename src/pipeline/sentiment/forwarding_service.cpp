@@ -20,6 +20,8 @@
 #include "observability/metrics.hpp"
 #include "sinks/eventbridge/sink.hpp"
 #include "sinks/file/audit_trail.hpp"
+#include "sinks/genesys_attributes/sink.hpp"
+#include "sinks/webhook/sink.hpp"
 
 namespace grm::sentiment {
 
@@ -57,15 +59,15 @@ std::optional<job> job_of_key(const std::string& key) {
 
 system_clock::time_point from_epoch_ms(std::int64_t ms) { return system_clock::time_point{milliseconds{ms}}; }
 
-void export_delivery(metrics::exposition& x, const std::string& sink, const delivery::delivery_stats& s) {
-  metrics::labels l{{"sink", sink}};
-  x.counter("relay_sink_delivered_total", "entries a sink delivered", l, static_cast<double>(s.delivered));
-  x.counter("relay_sink_rejected_total", "entries a sink dead-lettered (not retryable or out of attempts)", l,
-            static_cast<double>(s.rejected));
-  x.counter("relay_sink_requests_total", "requests a sink sent", l, static_cast<double>(s.requests));
-  x.counter("relay_sink_request_failures_total", "requests that failed as a whole (network, 5xx, throttling)", l,
-            static_cast<double>(s.request_failures));
-  x.counter("relay_sink_retries_total", "entries sent again", l, static_cast<double>(s.entries_retried));
+void export_outbox(metrics::exposition& x, const delivery::outbox_stats& s) {
+  auto n = [](auto v) { return static_cast<double>(v); };
+  x.gauge("relay_outbox_pending", "deliveries accepted and not final", {}, n(s.pending));
+  x.gauge("relay_outbox_oldest_age_seconds", "age of the oldest message with a delivery not final", {},
+          s.oldest_pending_ms ? n(delivery::now_ms() - s.oldest_pending_ms) / 1000.0 : 0.0);
+  x.counter("relay_outbox_accepted_total", "messages accepted", {}, n(s.accepted));
+  x.counter("relay_outbox_commits_total", "group commits", {}, n(s.commits));
+  x.counter("relay_outbox_full_waits_total", "accepts that waited because the outbox was full (backpressure)", {},
+            n(s.full_waits));
 }
 
 }  // namespace
@@ -75,23 +77,62 @@ struct forwarding_service::impl {
       : settings(std::move(s)),
         log(std::move(lg)),
         executor(ex),
+        db(settings.state_path.empty() ? ":memory:" : settings.state_path, settings.durability, kStateBusyTimeout),
+        state(db),
+        box(ex, db, settings.outbox, log),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
+        finals_changed(ex, steady_clock::time_point::max()),
         tasks(ex, [this](std::string_view name, std::exception_ptr e) {
           report_error(fmt::format("forwarding {} stopped: {}", name, describe(e)));
+        }),
+        deliveries(ex, [this](std::string_view name, std::exception_ptr e) {
+          report_error(fmt::format("delivery {} stopped: {}", name, describe(e)));
         }) {
-    state = std::make_unique<delivery::idempotency_store>(settings.state_path.empty() ? ":memory:" : settings.state_path,
-                                                          kStateBusyTimeout);
     if (!settings.audit.path.empty()) audit_file = std::make_unique<sinks::file::audit_log>(settings.audit);
-    audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), *state);
-    if (settings.eventbridge) build_eventbridge(*settings.eventbridge);
-    if (settings.crm) crm = std::make_unique<sinks::webhook::publisher>(client(settings.crm->http), *settings.crm);
+    audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), state);
+    forwarder_parts parts{api, &box, settings.idempotency ? &state : nullptr, audit.get(), {}, {}, log, m};
+    if (settings.eventbridge) {
+      auto& t = *settings.eventbridge;
+      add_sink("eventbridge", "eventbridge", build_eventbridge(t), t.delivery, parts.payload_targets);
+      if (t.alerts) parts.alert_targets.push_back({"eventbridge", "eventbridge"});
+    }
+    if (settings.crm)
+      add_sink("crm", "webhook", std::make_unique<sinks::webhook::sink>(client(settings.crm->settings.http), settings.crm->settings),
+               settings.crm->delivery, parts.payload_targets);
+    if (settings.marker)
+      add_sink("marker", "genesys_attributes", std::make_unique<sinks::genesys_attributes::sink>(api, settings.marker->settings),
+               settings.marker->delivery, parts.payload_targets);
     if (settings.alert_webhook)
-      alert_hook = std::make_unique<sinks::webhook::publisher>(client(settings.alert_webhook->http), *settings.alert_webhook);
-    fwd = std::make_unique<forwarder>(
-        forwarder_parts{api, eventbridge.get(), crm.get(), alert_hook.get(), audit.get(), state.get(), log, m},
-        settings.forwarder);
+      add_sink("alert_webhook", "webhook",
+               std::make_unique<sinks::webhook::sink>(client(settings.alert_webhook->settings.http), settings.alert_webhook->settings),
+               settings.alert_webhook->delivery, parts.alert_targets);
+    fwd = std::make_unique<forwarder>(std::move(parts), settings.forwarder);
+    box.on_accepted([this](const std::string& sink) {
+      for (auto& d : drivers)
+        if (d->sink_id() == sink) d->wake();
+    });
+    box.on_final([this](const delivery::final_message& f) { on_final(f); });
     if (m) register_metrics(*m);
+  }
+
+  // A sink and its driver; `into` is the forwarder's target list it joins.
+  void add_sink(std::string id, std::string type, std::unique_ptr<delivery::sink> s, delivery::driver_options o,
+                std::vector<target>& into) {
+    drivers.push_back(std::make_unique<delivery::driver>(executor, id, *s, box, o, log));
+    sinks.push_back(std::move(s));
+    into.push_back({std::move(id), std::move(type)});
+  }
+
+  void on_final(const delivery::final_message& f) {
+    auto r = fwd->conclude(f);
+    if (!r) return;
+    ++counts.completed;
+    queued_keys.erase(f.msg.key);
+    finals[f.msg.key] = *r;
+    if (finals.size() > 1000) finals.erase(finals.begin());  // only `forward` waits on these
+    finals_changed.cancel();
+    if (report_handler) report_handler(*r);
   }
 
   // One client per sink (and one for the AWS credential endpoints): its TLS trust and pool are
@@ -100,7 +141,7 @@ struct forwarding_service::impl {
     return *clients.emplace_back(std::make_unique<net::http_client>(executor, o));
   }
 
-  void build_eventbridge(eventbridge_target& t) {
+  std::unique_ptr<delivery::sink> build_eventbridge(eventbridge_target& t) {
     auto env = aws::process_environment();
     aws::chain_context ctx;
     ctx.env = env;
@@ -117,7 +158,8 @@ struct forwarding_service::impl {
     credentials_options.tls.verify_peer = true;
     ctx.http = &client(credentials_options);
     creds = std::make_unique<aws::credentials_cache>(t.keys ? aws::static_provider(*t.keys) : aws::default_chain(ctx));
-    eventbridge = std::make_unique<sinks::eventbridge::publisher>(client(t.http), *creds, t.settings);
+    if (t.settings.max_attempts > 0) t.delivery.max_attempts = t.settings.max_attempts;  // AWS_MAX_ATTEMPTS
+    return std::make_unique<sinks::eventbridge::sink>(client(t.http), *creds, t.settings);
   }
 
   void register_metrics(metrics::registry& m) {
@@ -135,9 +177,12 @@ struct forwarding_service::impl {
       x.counter("relay_audit_write_errors_total", "audit log writes that failed (the record was kept for a retry)", {},
                 n(audit->write_errors()));
       x.gauge("relay_audit_backlog", "audit records kept because the audit log could not be written", {}, n(audit->waiting()));
-      if (eventbridge) export_delivery(x, "eventbridge", eventbridge->stats());
-      if (crm) export_delivery(x, "crm_webhook", crm->stats());
-      if (alert_hook) export_delivery(x, "alert_webhook", alert_hook->stats());
+      try {
+        export_outbox(x, box.stats());
+      } catch (const std::exception&) {
+        // a failing database shows in the state check; the scrape still answers
+      }
+      for (auto& d : drivers) d->export_metrics(x);
     });
   }
 
@@ -180,7 +225,7 @@ struct forwarding_service::impl {
   bool record_trigger(job& j) {
     delivery::idempotency_store::entry e;
     try {
-      e = state->begin(state_key(j), uuid_v4());
+      e = state.begin(state_key(j), uuid_v4());
     } catch (const relay_error& x) {
       ++counts.state_errors;
       last_state_error = x.what();
@@ -206,10 +251,11 @@ struct forwarding_service::impl {
       tick.cancel();  // the ticker sleeps until the earliest retry
       return;
     }
+    if (r.outcome == forward_outcome::accepted) return;  // the outbox finishes it (on_final)
     ++counts.completed;
     if (r.outcome == forward_outcome::failed && j.attempt < settings.triggers.attempts) {
       try {
-        state->begin(state_key(j), r.forwarding_id);  // pending again until the retry runs
+        state.begin(state_key(j), r.forwarding_id);  // pending again until the retry runs
       } catch (const relay_error& x) {
         ++counts.state_errors;
         last_state_error = x.what();
@@ -263,7 +309,7 @@ struct forwarding_service::impl {
 
   void prune_state() {
     auto cutoff = duration_cast<milliseconds>((system_clock::now() - settings.triggers.state_retention).time_since_epoch());
-    auto n = state->prune_finished_before(cutoff.count());
+    auto n = state.prune_finished_before(cutoff.count());
     if (n && log) log(severity::info, fmt::format("state: pruned {} finished key(s) older than {} h", n, settings.triggers.state_retention.count()));
   }
 
@@ -346,21 +392,25 @@ struct forwarding_service::impl {
   log_fn log;
   asio::any_io_executor executor;
   std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them
-  std::unique_ptr<delivery::idempotency_store> state;
+  delivery::database db;
+  delivery::idempotency_store state;
+  delivery::outbox box;
   std::unique_ptr<sinks::file::audit_log> audit_file;
   std::unique_ptr<sinks::file::audit_trail> audit;
   std::unique_ptr<aws::credentials_cache> creds;
-  std::unique_ptr<sinks::eventbridge::publisher> eventbridge;
-  std::unique_ptr<sinks::webhook::publisher> crm, alert_hook;
+  std::vector<std::unique_ptr<delivery::sink>> sinks;
+  std::vector<std::unique_ptr<delivery::driver>> drivers;  // one per sink, same order
   std::unique_ptr<forwarder> fwd;
+  std::map<std::string, forward_report> finals;  // recent final reports by key (forward() waits on them)
 
   std::deque<job> queue;
   std::vector<job> retries;               // deferred or failed, each with its not-before time
   std::deque<job> unrecorded;             // triggers the state database could not record yet
   std::set<std::string> queued_keys;      // a key is queued at most once
   std::map<std::string, steady_clock::time_point> active;  // chat/message conversations started, not ended
-  asio::steady_timer wake, tick;
+  asio::steady_timer wake, tick, finals_changed;
   task_group tasks;                       // the workers and the ticker
+  task_group deliveries;                  // the drivers
   std::size_t in_flight = 0;
   bool stopping = false;
   service_stats counts;
@@ -374,10 +424,11 @@ forwarding_service::forwarding_service(asio::any_io_executor ex, genesys::api_cl
 
 forwarding_service::~forwarding_service() = default;
 
-asio::awaitable<forward_report> forwarding_service::forward(std::string id, std::string trigger) {
+asio::awaitable<forward_report> forwarding_service::forward(std::string id, std::string trigger, milliseconds wait) {
   auto& d = *impl_;
+  auto key = id + ":" + trigger;
   auto first = system_clock::now();
-  if (auto e = d.state->find(id + ":" + trigger); e && !e->done) first = from_epoch_ms(e->updated_ms);
+  if (auto e = d.state.find(key); e && !e->done) first = from_epoch_ms(e->updated_ms);
   for (;;) {
     auto r = co_await d.fwd->forward(id, trigger, first);
     if (r.outcome == forward_outcome::deferred && !d.stopping) {
@@ -385,9 +436,29 @@ asio::awaitable<forward_report> forwarding_service::forward(std::string id, std:
       co_await d.tick.async_wait(as_tuple(use_awaitable));  // stop() wakes it
       continue;
     }
+    if (r.outcome != forward_outcome::accepted) {
+      if (d.report_handler) d.report_handler(r);
+      co_return r;
+    }
+    // Accepted: wait for the deliveries, up to `wait`; what is still retrying stays in the outbox.
+    auto deadline = steady_clock::now() + wait;
+    while (!d.finals.contains(key) && !d.stopping && steady_clock::now() < deadline) {
+      d.finals_changed.expires_at(deadline);
+      co_await d.finals_changed.async_wait(as_tuple(use_awaitable));
+    }
+    if (auto it = d.finals.find(key); it != d.finals.end()) co_return it->second;  // on_final reported it
+    r.reason = "deliveries still under way; the outbox keeps them for `genesys-relay monitor`";
     if (d.report_handler) d.report_handler(r);
     co_return r;
   }
+}
+
+asio::awaitable<void> forwarding_service::run_deliveries() {
+  auto& d = *impl_;
+  if (d.stopping) co_return;  // stopped before it started
+  d.box.finalise_leftovers();
+  for (auto& drv : d.drivers) d.deliveries.spawn("driver " + drv->sink_id(), drv->run());
+  co_await d.deliveries.join();
 }
 
 void forwarding_service::on_event(const lifecycle_event& e) {
@@ -413,10 +484,11 @@ void forwarding_service::on_event(const lifecycle_event& e) {
 asio::awaitable<void> forwarding_service::run() {
   auto& d = *impl_;
   d.stopping = false;
-  for (auto& key : d.state->pending()) {
+  for (auto& drv : d.drivers) drv->resume();
+  for (auto& key : d.state.pending()) {
     auto j = job_of_key(key);
     if (!j || !d.queued_keys.insert(key).second) continue;
-    if (auto e = d.state->find(key)) j->first_attempt = from_epoch_ms(e->updated_ms);
+    if (auto e = d.state.find(key)) j->first_attempt = from_epoch_ms(e->updated_ms);
     d.enqueue(std::move(*j), true);
   }
   if (d.counts.resumed && d.log)
@@ -426,6 +498,9 @@ asio::awaitable<void> forwarding_service::run() {
                                       d.audit->path()));
   for (std::size_t i = 0; i < d.settings.triggers.max_in_flight; ++i) d.tasks.spawn("worker", d.worker());
   d.tasks.spawn("ticker", d.ticker());
+  d.tasks.spawn("deliveries", run_deliveries());
+  if (auto pending = d.box.stats().pending; pending && d.log)
+    d.log(severity::info, fmt::format("resuming {} delivery(ies) left in the outbox by the last run", pending));
   co_await d.tasks.join();
   d.flush_audit();
 }
@@ -434,21 +509,17 @@ void forwarding_service::stop() {
   impl_->stopping = true;
   impl_->wake.cancel();
   impl_->tick.cancel();
+  impl_->finals_changed.cancel();
+  for (auto& d : impl_->drivers) d->stop();  // requests in flight finish; the rest stays in the outbox
 }
 
 void forwarding_service::cancel() {
   stop();
   impl_->tasks.cancel();
-  for (auto* p : {impl_->crm.get(), impl_->alert_hook.get()})
-    if (p) p->abort();
-  if (impl_->eventbridge) impl_->eventbridge->abort();
+  for (auto& d : impl_->drivers) d->cancel();
 }
 
-asio::awaitable<void> forwarding_service::close() {
-  if (impl_->eventbridge) co_await impl_->eventbridge->close();
-  if (impl_->crm) co_await impl_->crm->close();
-  if (impl_->alert_hook) co_await impl_->alert_hook->close();
-}
+asio::awaitable<void> forwarding_service::close() { co_return; }  // the drivers end with run()
 
 void forwarding_service::add_health_checks(health::registry& health) {
   auto* d = impl_.get();
@@ -460,6 +531,14 @@ void forwarding_service::add_health_checks(health::registry& health) {
                                         d->audit->last_error().empty() ? "writing the kept records" : d->audit->last_error(),
                                         d->audit->waiting())};
     });
+  for (auto& drv : d->drivers)
+    health.add("sink " + drv->sink_id(), [p = drv.get()] { return p->health(); });
+  health.add("outbox", [d] {
+    auto s = d->box.stats();
+    if (s.pending + 1 < d->box.limits().max_pending) return health::result{};
+    return health::result{health::status::failing, fmt::format("full: {} deliveries pending (outbox.max_pending); intake waits",
+                                                               s.pending)};
+  });
   health.add("state", [d] {
     if (d->unrecorded.empty() && d->last_state_error.empty()) return health::result{};
     return health::result{health::status::failing,
@@ -473,6 +552,8 @@ service_stats forwarding_service::stats() const {
   s.in_flight = impl_->in_flight;
   s.unrecorded = impl_->unrecorded.size();
   s.audit_waiting = impl_->audit->waiting();
+  s.deliveries_pending = impl_->box.stats().pending;
+  for (auto& d : impl_->drivers) s.delivery_requests_in_flight += d->stats().in_flight;
   return s;
 }
 

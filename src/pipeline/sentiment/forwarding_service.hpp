@@ -1,7 +1,8 @@
 #pragma once
 // The forwarder as a running service: builds the sinks from settings (EventBridge with the AWS
 // default credential chain, the CRM and alert webhooks, each over its own HTTP client and TLS
-// settings, the audit log, the durable state), and
+// settings, the Genesys marker), a delivery driver per sink over the outbox, the audit log and
+// the durable state, and
 // turns triggers into forwards with bounded concurrency:
 //   - the monitor's ConversationEnd of a chat/message conversation ("conversation-end"),
 //   - optionally every `periodic` while such a conversation is active ("periodic-<n>", n counted
@@ -27,8 +28,12 @@
 #include "core/log.hpp"
 #include "net/http.hpp"
 #include "pipeline/sentiment/forwarder.hpp"
+#include "delivery/database.hpp"
+#include "delivery/driver.hpp"
+#include "delivery/outbox.hpp"
 #include "sinks/eventbridge/config.hpp"
 #include "sinks/file/audit_log.hpp"
+#include "sinks/genesys_attributes/sink.hpp"
 #include "sinks/webhook/sink.hpp"
 
 namespace grm::metrics {
@@ -48,6 +53,18 @@ struct eventbridge_target {
   // the container endpoint or IMDS, and no other sink's setting reaches either.
   net::http_client_options http;         // the EventBridge endpoint
   net::http_client_options credentials;  // STS, container and IMDS: verification always on
+  bool alerts = true;                    // also the alert messages (ChatSentimentEscalation)
+  delivery::driver_options delivery;
+};
+
+struct webhook_target {
+  sinks::webhook::webhook_settings settings;
+  delivery::driver_options delivery;
+};
+
+struct marker_target {
+  sinks::genesys_attributes::attributes_settings settings;
+  delivery::driver_options delivery;
 };
 
 struct trigger_settings {
@@ -66,11 +83,15 @@ struct trigger_settings {
 
 struct forwarding_settings {
   forwarder_settings forwarder;
-  std::optional<eventbridge_target> eventbridge;
-  std::optional<sinks::webhook::webhook_settings> crm;
-  std::optional<sinks::webhook::webhook_settings> alert_webhook;
+  std::optional<eventbridge_target> eventbridge;  // sink id "eventbridge"
+  std::optional<webhook_target> crm;              // "crm": sentiment payloads
+  std::optional<webhook_target> alert_webhook;    // "alert_webhook": alerts
+  std::optional<marker_target> marker;            // "marker": the forwarding marker on the conversation
   sinks::file::audit_settings audit;  // empty path: no audit log
-  std::string state_path;             // empty: in memory (nothing survives a restart)
+  std::string state_path;             // empty: in memory (nothing survives a restart: tests only)
+  bool idempotency = true;            // false: forward again even if done before (forward --no-state)
+  delivery::durability durability = delivery::durability::normal;
+  delivery::outbox_limits outbox;
   trigger_settings triggers;
 };
 
@@ -81,6 +102,8 @@ struct service_stats {
   std::size_t pending = 0, in_flight = 0;
   std::size_t unrecorded = 0;        // triggers waiting to be written to the state database
   std::size_t audit_waiting = 0;     // audit records kept for a retry
+  std::size_t deliveries_pending = 0;  // in the outbox, not final
+  std::size_t delivery_requests_in_flight = 0;
 };
 
 class forwarding_service final {
@@ -94,8 +117,13 @@ class forwarding_service final {
 
   // One forward now (the one-shot command), outside the queue. "Not analysed yet" is waited for
   // here, up to the horizon, unless stop() is called (the report is then `deferred`: the trigger
-  // stays pending).
-  boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual");
+  // stays pending). An accepted forward is waited for until its deliveries are final or
+  // `wait` has passed (the report is then `accepted`: the outbox keeps it for `monitor`).
+  // Deliveries run only while run_deliveries() does.
+  boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual",
+                                                 std::chrono::milliseconds wait = std::chrono::seconds{30});
+  // The sinks' drivers alone (what `forward` needs; run() runs them too), until stop().
+  boost::asio::awaitable<void> run_deliveries();
 
   // Continuous mode: feed every routed lifecycle event; run() until stop(). on_event never
   // throws: a trigger the state database cannot record is reported and retried.

@@ -120,6 +120,12 @@ delivery::request_failure classify_failure(const net::http_response& response) {
   auto err = parse_aws_error(response);
   delivery::request_failure f;
   f.retryable = is_retryable_error(response.status, err.code);
+  f.status = response.status;
+  f.kind = f.retryable ? (response.status >= 500 ? error_kind::server : error_kind::rate_limited)
+           : response.status == 403 || err.code == "UnrecognizedClientException" || err.code == "InvalidSignatureException" ||
+                   err.code == "AccessDeniedException"
+               ? error_kind::auth
+               : error_kind::client;
   f.message = "EventBridge PutEvents: HTTP " + std::to_string(response.status) + " " + err.code +
               (err.message.empty() ? "" : ": " + err.message);
   f.code = std::move(err.code);

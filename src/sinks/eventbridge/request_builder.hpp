@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "delivery/batch_sink.hpp"
+#include "delivery/results.hpp"
 #include "net/http.hpp"
 
 namespace grm::sinks::eventbridge {

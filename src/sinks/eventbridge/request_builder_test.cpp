@@ -109,7 +109,7 @@ TEST(Settings, RegionAndEndpointResolveTheSdkWay) {
   eventbridge_settings o;
   resolve_with_aws_config(o, env, files, "default");
   EXPECT_EQ(o.endpoint, "http://127.0.0.1:4010");
-  EXPECT_EQ(o.delivery.max_attempts, 5);
+  EXPECT_EQ(o.max_attempts, 5);
 
   vars.clear();
   eventbridge_settings none;

@@ -3,7 +3,6 @@
 #include "aws/credentials.hpp"
 #include "aws/sigv4.hpp"
 #include "core/error.hpp"
-#include "delivery/batcher.hpp"
 #include "net/endpoint.hpp"
 #include "net/http.hpp"
 
@@ -24,6 +23,9 @@ void resolve_with_aws_config(eventbridge_settings& s, const aws::env_lookup& env
                           profile + "' of " + files.config_path);
   if (s.endpoint.empty())
     s.endpoint = aws::resolve_endpoint(env, files, profile, "EVENTBRIDGE", "eventbridge").value_or(default_endpoint(s.region));
+  if (s.endpoint.rfind("https://", 0) != 0 && !net::is_loopback_url(s.endpoint))
+    throw relay_error(error_kind::config, "the EventBridge endpoint " + net::redacted_url(s.endpoint) +
+                                              " must be https:// (plain http only to a loopback host)");
   if (auto m = env("AWS_MAX_ATTEMPTS")) {
     int n = 0;
     try {
@@ -31,78 +33,67 @@ void resolve_with_aws_config(eventbridge_settings& s, const aws::env_lookup& env
     } catch (const std::exception&) {
     }
     if (n < 1) throw relay_error(error_kind::config, "AWS_MAX_ATTEMPTS must be a positive integer, got '" + *m + "'");
-    s.delivery.max_attempts = n;
+    s.max_attempts = n;
   }
 }
 
-namespace {
-
-// One PutEvents request per batch: encode, sign, send, classify.
-class put_events_sink final : public delivery::batch_sink<put_entry> {
- public:
-  put_events_sink(net::http_client& http, aws::credentials_cache& creds, const eventbridge_settings& s)
-      : http_(http), creds_(creds), settings_(s), endpoint_(net::parse_endpoint(s.endpoint)) {
-    signing_.region = s.region;
-    signing_.service = "events";
+struct sink::impl {
+  impl(net::http_client& h, aws::credentials_cache& c, eventbridge_settings st)
+      : http(h), creds(c), settings(std::move(st)), endpoint(net::parse_endpoint(settings.endpoint)) {
+    signing.region = settings.region;
+    signing.service = "events";
   }
-
-  delivery::batch_limits limits() const override { return {settings_.max_entries, settings_.max_request_bytes}; }
-  std::size_t entry_size(const put_entry& e) const override { return eventbridge::entry_size(e); }
-
-  asio::awaitable<delivery::send_result> send(const std::vector<const put_entry*>& batch) override {
-    auto creds = co_await creds_.get();  // per attempt: a retry signs with refreshed credentials
-    aws::signable_request sr{"POST", endpoint_.target,
-                             {{"Host", endpoint_.host_header()},
-                              {"Content-Type", "application/x-amz-json-1.1"},
-                              {"X-Amz-Target", "AWSEvents.PutEvents"}},
-                             {}};
-    net::http_request req;
-    req.method = "POST";
-    req.url = settings_.endpoint;
-    req.body = encode_put_events(batch);
-    req.timeout = settings_.request_timeout;
-    sr.body = req.body;
-    signer_.sign(sr, creds, signing_, std::chrono::system_clock::now());
-    req.headers = std::move(sr.headers);
-    auto resp = co_await http_.send(std::move(req));
-    delivery::send_result out;
-    if (resp.status == 200)
-      out.entries = parse_put_events_result(resp.body, batch.size());
-    else
-      out.failure = classify_failure(resp);
-    co_return out;
-  }
-
- private:
-  net::http_client& http_;
-  aws::credentials_cache& creds_;
-  const eventbridge_settings& settings_;
-  net::endpoint endpoint_;
-  aws::signing_options signing_;
-  aws::signer signer_;
-};
-
-}  // namespace
-
-struct publisher::impl {
-  impl(net::http_client& http, aws::credentials_cache& creds, eventbridge_settings s)
-      : settings(std::move(s)), sink(http, creds, settings), batch(sink, settings.delivery) {}
+  net::http_client& http;
+  aws::credentials_cache& creds;
   eventbridge_settings settings;
-  put_events_sink sink;
-  delivery::batcher<put_entry> batch;
+  net::endpoint endpoint;
+  aws::signing_options signing;
+  aws::signer signer;
 };
 
-publisher::publisher(net::http_client& http, aws::credentials_cache& credentials, eventbridge_settings settings)
+sink::sink(net::http_client& http, aws::credentials_cache& credentials, eventbridge_settings settings)
     : impl_(std::make_unique<impl>(http, credentials, std::move(settings))) {}
-publisher::~publisher() = default;
+sink::~sink() = default;
 
-asio::awaitable<delivery::outcome> publisher::publish(put_entry entry) {
-  co_return co_await impl_->batch.submit(std::move(entry));
+const eventbridge_settings& sink::settings() const noexcept { return impl_->settings; }
+
+delivery::batch_limits sink::limits() const { return {impl_->settings.max_entries, impl_->settings.max_request_bytes}; }
+
+put_entry sink::to_put_entry(const delivery::entry& e) const {
+  const auto& s = impl_->settings;
+  auto type = s.detail_types.find(e.msg.kind);
+  return put_entry{s.source, type == s.detail_types.end() ? e.msg.kind : type->second, e.msg.payload, s.resources,
+                   std::nullopt, s.event_bus, {}};
 }
-asio::awaitable<void> publisher::drain() { co_await impl_->batch.drain(); }
-asio::awaitable<void> publisher::close() { co_await impl_->batch.close(); }
-void publisher::abort() { impl_->batch.abort(); }
-delivery::delivery_stats publisher::stats() const { return impl_->batch.stats(); }
-const eventbridge_settings& publisher::settings() const noexcept { return impl_->settings; }
+
+std::size_t sink::entry_size(const delivery::entry& e) const { return eventbridge::entry_size(to_put_entry(e)); }
+
+asio::awaitable<delivery::send_result> sink::send(const std::vector<const delivery::entry*>& batch) {
+  auto& d = *impl_;
+  std::vector<put_entry> entries;
+  entries.reserve(batch.size());
+  for (auto* e : batch) entries.push_back(to_put_entry(*e));
+  std::vector<const put_entry*> view;
+  for (auto& e : entries) view.push_back(&e);
+  auto creds = co_await d.creds.get();  // per attempt: a retry signs with refreshed credentials
+  aws::signable_request sr{"POST", d.endpoint.target,
+                           {{"Host", d.endpoint.host_header()},
+                            {"Content-Type", "application/x-amz-json-1.1"},
+                            {"X-Amz-Target", "AWSEvents.PutEvents"}},
+                           {}};
+  net::http_request req;
+  req.method = "POST";
+  req.url = d.settings.endpoint;
+  req.body = encode_put_events(view);
+  req.timeout = d.settings.request_timeout;
+  sr.body = req.body;
+  d.signer.sign(sr, creds, d.signing, std::chrono::system_clock::now());
+  req.headers = std::move(sr.headers);
+  auto resp = co_await d.http.send(std::move(req));
+  delivery::send_result out;
+  if (resp.status == 200) out.entries = parse_put_events_result(resp.body, batch.size());
+  else out.failure = classify_failure(resp);
+  co_return out;
+}
 
 }  // namespace grm::sinks::eventbridge

@@ -1,13 +1,10 @@
 #pragma once
-// The EventBridge sink: PutEvents signed with SigV4, behind the shared delivery layer (batches of
-// at most 10 entries and `max_request_bytes`, linger, bounded concurrency, retries of only the
-// entries that failed retryably). publish() completes with the entry's EventId or the reason it
-// was dead-lettered.
-#include <boost/asio/awaitable.hpp>
-
+// The EventBridge sink: PutEvents signed with SigV4. It encodes a batch of outbox entries (Source,
+// DetailType by the message's kind, Detail = the payload, which carries the forwardingId), sends
+// one request and classifies the answer per entry; the shared driver does the rest.
 #include <memory>
 
-#include "delivery/batch_sink.hpp"
+#include "delivery/sink.hpp"
 #include "sinks/eventbridge/config.hpp"
 #include "sinks/eventbridge/request_builder.hpp"
 
@@ -20,20 +17,18 @@ class credentials_cache;
 
 namespace grm::sinks::eventbridge {
 
-class publisher final {
+class sink final : public delivery::sink {
  public:
-  // `http` and `credentials` must outlive the publisher; call close() before destroying it.
-  publisher(net::http_client& http, aws::credentials_cache& credentials, eventbridge_settings settings);
-  ~publisher();
-  publisher(const publisher&) = delete;
-  publisher& operator=(const publisher&) = delete;
+  // `http` and `credentials` must outlive the sink.
+  sink(net::http_client& http, aws::credentials_cache& credentials, eventbridge_settings settings);
+  ~sink() override;
 
-  boost::asio::awaitable<delivery::outcome> publish(put_entry entry);
-  boost::asio::awaitable<void> drain();
-  boost::asio::awaitable<void> close();
-  void abort();  // shutdown's hard phase: queued and in-flight entries end as ShuttingDown
-  delivery::delivery_stats stats() const;
+  delivery::batch_limits limits() const override;
+  std::size_t entry_size(const delivery::entry& e) const override;
+  boost::asio::awaitable<delivery::send_result> send(const std::vector<const delivery::entry*>& batch) override;
   const eventbridge_settings& settings() const noexcept;
+
+  put_entry to_put_entry(const delivery::entry& e) const;
 
  private:
   struct impl;

@@ -1,76 +1,91 @@
 #include "sinks/webhook/sink.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include "core/digest.hpp"
 #include "core/text.hpp"
-#include "delivery/batcher.hpp"
+#include "core/time.hpp"
 #include "net/endpoint.hpp"
 #include "net/retry.hpp"
 
 namespace grm::sinks::webhook {
 
 namespace asio = boost::asio;
+using namespace std::chrono;
+
+std::string_view event_name(std::string_view kind) noexcept {
+  if (kind == "sentiment") return "sentiment.forwarded";
+  if (kind == "alert") return "sentiment.escalation";
+  return "conversation.lifecycle";
+}
+
+std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  std::string signed_text(timestamp);
+  signed_text += '.';
+  signed_text += body;
+  return "v1=" + hex(hmac_sha256(secret, signed_text));
+}
 
 delivery::send_result classify_webhook_response(const net::http_response& r, std::string_view url) {
   delivery::send_result out;
   auto status = std::to_string(r.status);
-  if (r.status >= 200 && r.status < 300) {
-    out.entries.push_back({delivery::verdict::delivered, "HTTP " + status, {}, {}});
+  auto cls = net::classify_status(r.status);
+  if (cls == net::status_class::success) {
+    out.entries.push_back({delivery::verdict::delivered, "HTTP " + status, {}, {}, r.status});
     return out;
   }
   delivery::request_failure f;
-  f.retryable = net::classify_status(r.status) == net::status_class::retryable;
+  f.retryable = cls == net::status_class::retryable;
   f.code = "HTTP" + status;
+  f.status = r.status;
+  f.kind = r.status == 429 ? error_kind::rate_limited
+           : r.status >= 500 ? error_kind::server
+           : r.status == 401 || r.status == 403 ? error_kind::auth
+                                               : error_kind::client;
   // The URL without its query (it may carry a token) and a bounded, masked excerpt of the body:
   // this message reaches logs, the audit log and dead letters.
   f.message = "webhook " + net::redacted_url(url) + " answered HTTP " + status +
               (r.body.empty() ? "" : ": " + safe_excerpt(r.body));
   if (r.status == 429 || r.status == 503)
-    if (auto h = r.header_value("Retry-After")) f.retry_after = net::parse_retry_after(*h, std::chrono::system_clock::now());
+    if (auto h = r.header_value("Retry-After")) f.retry_after = net::parse_retry_after(*h, system_clock::now());
   out.failure = std::move(f);
   return out;
 }
 
-namespace {
+struct sink::impl {
+  net::http_client& http;
+  webhook_settings s;
 
-class post_sink final : public delivery::batch_sink<std::string> {
- public:
-  post_sink(net::http_client& http, const webhook_settings& s) : http_(http), s_(s) {}
-  delivery::batch_limits limits() const override { return {1, 0}; }
-  std::size_t entry_size(const std::string& body) const override { return body.size(); }
-  asio::awaitable<delivery::send_result> send(const std::vector<const std::string*>& batch) override {
-    net::http_request req;
-    req.method = "POST";
-    req.url = s_.url;
-    req.headers = {{"Content-Type", "application/json"}};
-    if (!s_.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + std::string(s_.bearer_token.reveal())});
-    req.body = *batch.front();
-    req.timeout = s_.request_timeout;
-    auto resp = co_await http_.send(std::move(req));
-    co_return classify_webhook_response(resp, s_.url);
+  std::string body_of(const delivery::entry& e) const {
+    if (s.body == body_shape::raw) return e.msg.payload;
+    auto now = format_rfc3339(time_point_cast<milliseconds>(system_clock::now()));
+    return R"({"event":")" + std::string(event_name(e.msg.kind)) + R"(","data":)" + e.msg.payload +
+           R"(,"syncTimestamp":")" + now + "\"}";
   }
-
- private:
-  net::http_client& http_;
-  const webhook_settings& s_;
 };
 
-}  // namespace
+sink::sink(net::http_client& http, webhook_settings settings) : impl_(std::make_unique<impl>(impl{http, std::move(settings)})) {}
+sink::~sink() = default;
+const webhook_settings& sink::settings() const noexcept { return impl_->s; }
 
-struct publisher::impl {
-  impl(net::http_client& http, webhook_settings s) : settings(std::move(s)), sink(http, settings), batch(sink, settings.delivery) {}
-  webhook_settings settings;
-  post_sink sink;
-  delivery::batcher<std::string> batch;
-};
-
-publisher::publisher(net::http_client& http, webhook_settings settings)
-    : impl_(std::make_unique<impl>(http, std::move(settings))) {}
-publisher::~publisher() = default;
-
-asio::awaitable<delivery::outcome> publisher::post(std::string json_body) {
-  co_return co_await impl_->batch.submit(std::move(json_body));
+asio::awaitable<delivery::send_result> sink::send(const std::vector<const delivery::entry*>& batch) {
+  auto& d = *impl_;
+  const auto& e = *batch.front();
+  net::http_request req;
+  req.method = "POST";
+  req.url = d.s.url;
+  req.body = d.body_of(e);
+  req.timeout = d.s.request_timeout;
+  req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", e.msg.idempotency_key}};
+  if (!d.s.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + std::string(d.s.bearer_token.reveal())});
+  if (!d.s.signing_secret.empty()) {
+    auto t = std::to_string(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+    req.headers.push_back({"X-Genesys-Relay-Timestamp", t});
+    req.headers.push_back({"X-Genesys-Relay-Signature", signature(d.s.signing_secret.reveal(), t, req.body)});
+  }
+  auto resp = co_await d.http.send(std::move(req));
+  co_return classify_webhook_response(resp, d.s.url);
 }
-asio::awaitable<void> publisher::close() { co_await impl_->batch.close(); }
-void publisher::abort() { impl_->batch.abort(); }
-delivery::delivery_stats publisher::stats() const { return impl_->batch.stats(); }
 
 }  // namespace grm::sinks::webhook

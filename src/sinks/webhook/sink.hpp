@@ -1,49 +1,56 @@
 #pragma once
-// The webhook sink (the CRM callback, alert webhooks): one JSON document per POST, through the
-// shared delivery layer (retries with backoff on 408, 429 and 5xx except 501, honouring
-// Retry-After; bounded concurrency). post() completes with the HTTP status or the reason the
-// document was dead-lettered.
-#include <boost/asio/awaitable.hpp>
-
+// The webhook sink (a CRM, alerting, anything that takes an HTTP POST): one JSON document per
+// request. Every post carries `Idempotency-Key: <forwardingId>` — the same on every retry — and,
+// when a signing secret is set, `X-Genesys-Relay-Timestamp: <unix seconds>` and
+// `X-Genesys-Relay-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, so the
+// receiver can verify the sender and de-duplicate. 2xx is delivered; 408, 429 and 5xx but 501
+// are retried (Retry-After honoured); anything else is a dead letter with the status and a
+// bounded, masked excerpt of the body.
 #include <chrono>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "core/secret.hpp"
-#include "delivery/batch_sink.hpp"
+#include "delivery/sink.hpp"
 #include "net/http.hpp"
 
 namespace grm::sinks::webhook {
 
-struct webhook_settings {
-  std::string url;
-  net::http_client_options http;  // this webhook's own TLS trust, proxy and pool
-  secret bearer_token;  // sent as Authorization: Bearer, when set
-  std::chrono::milliseconds request_timeout{10'000};
-  delivery::delivery_options delivery{.linger = std::chrono::milliseconds{0}};
+enum class body_shape : std::uint8_t {
+  envelope,  // {"event": "<by kind>", "data": <payload>, "syncTimestamp": "<now>"} (the tutorial's CRM)
+  raw,       // the payload as it is
 };
 
-class publisher final {
- public:
-  // `http` (built from settings.http by the caller) must outlive the publisher.
-  publisher(net::http_client& http, webhook_settings settings);
-  ~publisher();
-  publisher(const publisher&) = delete;
-  publisher& operator=(const publisher&) = delete;
+struct webhook_settings {
+  std::string url;
+  secret bearer_token;    // sent as Authorization: Bearer, when set
+  secret signing_secret;  // empty: no signature headers
+  body_shape body = body_shape::envelope;
+  std::chrono::milliseconds request_timeout{10'000};
+  net::http_client_options http;  // this webhook's own TLS trust, proxy and pool
+};
 
-  boost::asio::awaitable<delivery::outcome> post(std::string json_body);
-  boost::asio::awaitable<void> close();
-  void abort();  // shutdown's hard phase: queued and in-flight entries end as ShuttingDown
-  delivery::delivery_stats stats() const;
+// The envelope's "event" for a message kind: sentiment → sentiment.forwarded, alert →
+// sentiment.escalation, lifecycle → conversation.lifecycle.
+std::string_view event_name(std::string_view kind) noexcept;
+
+// "v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>"
+std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body);
+
+class sink final : public delivery::sink {
+ public:
+  sink(net::http_client& http, webhook_settings settings);  // `http` must outlive the sink
+  ~sink() override;
+  delivery::batch_limits limits() const override { return {1, 0}; }
+  boost::asio::awaitable<delivery::send_result> send(const std::vector<const delivery::entry*>& batch) override;
+  const webhook_settings& settings() const noexcept;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
 
-// How a webhook answer is read (exposed for tests): 2xx delivered; 408, 429, 5xx except 501
-// retried; anything else rejected with the status and the start of the body.
+// How an answer is read (exposed for tests).
 delivery::send_result classify_webhook_response(const net::http_response& r, std::string_view url);
 
 }  // namespace grm::sinks::webhook
