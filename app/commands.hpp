@@ -51,6 +51,17 @@ struct forward_args {
 };
 int run_forward(const forward_args& args);
 
+struct dlq_args {
+  std::string action;  // list, show, replay, purge
+  std::optional<std::string> config_path;
+  std::vector<std::int64_t> ids;
+  std::string sink;
+  bool all = false, json = false, include_replayed = false;
+  double older_than_h = 0;
+  std::chrono::milliseconds wait{30'000};
+};
+int run_dlq(const dlq_args& args);
+
 struct sse_parse_args {
   std::vector<std::size_t> chunks;
 };

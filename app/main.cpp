@@ -27,6 +27,26 @@ int main(int argc, char** argv) {
   forward->add_option("--wait", wait_s, "seconds to wait for the deliveries; what still retries stays in the outbox (exit 4)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
 
+  grm::app::dlq_args dlq;
+  double dlq_wait_s = 30;
+  auto* dlq_cmd = app.add_subcommand("dlq", "Dead letters: what a sink refused or what still failed at outbox.max_age_h");
+  dlq_cmd->require_subcommand(1);
+  for (auto [name, help] : {std::pair{"list", "one line per dead letter (not yet replayed)"},
+                            std::pair{"show", "the whole dead letter, payload included, as JSON"},
+                            std::pair{"replay", "send them again through the outbox to their sink, same forwardingId"},
+                            std::pair{"purge", "delete them"}}) {
+    auto* c = dlq_cmd->add_subcommand(name, help);
+    c->add_option("ids", dlq.ids, "dead letter ids");
+    c->add_option("-c,--config", dlq.config_path, "TOML config file (its state database and, for replay, its sinks)");
+    c->add_option("--sink", dlq.sink, "only this sink's");
+    c->add_option("--older-than-h", dlq.older_than_h, "only those dead for longer than this");
+    c->add_flag("--all", dlq.all, "every one (purge)");
+    c->add_flag("--json", dlq.json, "JSON lines (list)");
+    c->add_flag("--include-replayed", dlq.include_replayed, "also those already replayed");
+    c->add_option("--wait", dlq_wait_s, "seconds to wait for replays to be final (replay)")->capture_default_str();
+    c->callback([&dlq, name = std::string(name)] { dlq.action = name; });
+  }
+
   grm::app::sse_parse_args sse;
   auto* sse_parse = app.add_subcommand("sse-parse", "Parse raw SSE bytes from stdin; print one JSON object per dispatched event");
   sse_parse->add_option("--chunks", sse.chunks, "feed the parser chunks of these sizes, cycled")->delimiter(',');
@@ -80,6 +100,8 @@ int main(int argc, char** argv) {
   if (*monitor) return grm::app::run_monitor(mon);
   fwd.wait = std::chrono::milliseconds{static_cast<std::int64_t>(wait_s * 1000)};
   if (*forward) return grm::app::run_forward(fwd);
+  dlq.wait = std::chrono::milliseconds{static_cast<std::int64_t>(dlq_wait_s * 1000)};
+  if (*dlq_cmd) return grm::app::run_dlq(dlq);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);

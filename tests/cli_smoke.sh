@@ -137,6 +137,31 @@ before=$(wc -l <"$tmp/audit.jsonl")
 (relay forward -c "$tmp/relay.toml" --trigger after-full ${sample}2 >/dev/null 2>&1) || fail "forward after the disk was freed failed"
 [ "$(wc -l <"$tmp/audit.jsonl")" -eq $((before + 2)) ] || fail "the kept audit record was not written: $(tail -2 "$tmp/audit.jsonl")"
 tail -2 "$tmp/audit.jsonl" | head -1 | grep -q '"trigger":"manual"' || fail "the kept record is not written first: $(tail -2 "$tmp/audit.jsonl")"
+# Dead letters: a wrong AWS secret is refused (not retryable), the CRM and the marker still get
+# theirs; dlq list shows it, dlq replay with the right key delivers it, same forwardingId.
+set +e
+out=$(env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
+      AWS_SECRET_ACCESS_KEY=not-the-key AWS_EC2_METADATA_DISABLED=true "$bin" forward -c "$tmp/relay.toml" --trigger dlq ${sample}2 \
+      2>/dev/null); code=$?
+set -e
+[ $code -eq 1 ] || fail "a dead-lettered forward should exit 1, got $code: $out"
+echo "$out" | grep -q "^${sample}2  dead-lettered .*crm HTTP 200  marker written on the participant .*— eventbridge: InvalidSignatureException" \
+  || fail "dead-lettered forward printed: $out"
+fwd_id=$(echo "$out" | grep -o 'forwardingId [0-9a-f-]*' | cut -d' ' -f2)
+list=$(env -i PATH="$PATH" HOME="$tmp" "$bin" dlq list -c "$tmp/relay.toml" 2>/dev/null)
+echo "$list" | grep -Eq "^[0-9]+  eventbridge  ${sample}2  sentiment  InvalidSignatureException \(HTTP 400\)  attempts 1  dead " \
+  || fail "dlq list printed: $list"
+echo "$list" | grep -q "not-the-key" && fail "a secret reached dlq list"
+dl_id=$(echo "$list" | head -1 | cut -d' ' -f1)
+env -i PATH="$PATH" HOME="$tmp" "$bin" dlq show -c "$tmp/relay.toml" "$dl_id" | grep -q "\"idempotencyKey\":\"$fwd_id\"" \
+  || fail "dlq show lacks the forwardingId $fwd_id"
+replayed=$(relay_timeout 30 dlq replay -c "$tmp/relay.toml" "$dl_id" 2>/dev/null) || fail "dlq replay failed: $replayed"
+echo "$replayed" | grep -Eq "^$dl_id  eventbridge  delivered  — [0-9a-f-]{36}$" || fail "dlq replay printed: $replayed"
+[ -z "$(env -i PATH="$PATH" HOME="$tmp" "$bin" dlq list -c "$tmp/relay.toml" 2>/dev/null)" ] || fail "a replayed dead letter is still listed"
+env -i PATH="$PATH" HOME="$tmp" "$bin" dlq list -c "$tmp/relay.toml" --include-replayed 2>/dev/null | grep -q "  replayed " \
+  || fail "--include-replayed does not show the replay"
+[ "$(env -i PATH="$PATH" HOME="$tmp" "$bin" dlq purge -c "$tmp/relay.toml" --all 2>/dev/null)" == "1 dead letter(s) purged" ] \
+  || fail "dlq purge --all"
 set +e
 msg=$(env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=topsecret GENESYSCLOUD_REGION=mypurecloud.com \
       "$bin" forward 3f2504e0-4f89-41d3-9a0c-0305e82c3301 2>&1); code=$?

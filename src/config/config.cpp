@@ -363,7 +363,8 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   if (auto v = env("GENESYSCLOUD_REGION")) cfg.region = *v;
   m.http.proxy = net::proxy_settings::from_env();
 
-  if (api_url.empty() || login_url.empty()) {
+  bool needs_genesys = use != purpose::inspect;
+  if (needs_genesys && (api_url.empty() || login_url.empty())) {
     if (cfg.region.empty() && api_url.empty())
       fail("no Genesys Cloud region: set GENESYSCLOUD_REGION (e.g. mypurecloud.com, usw2.pure.cloud) or genesys.region / genesys.api_url in the config file");
     if (!cfg.region.empty()) {
@@ -378,12 +379,14 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
   }
   m.api_base = api_url;
   m.login_base = login_url;
-  if (m.credentials.client_id.empty())
+  if (needs_genesys && m.credentials.client_id.empty())
     fail("missing OAuth client id: set GENESYSCLOUD_OAUTHCLIENT_ID (or genesys.client_id in the config file)");
-  if (m.credentials.client_secret.empty())
+  if (needs_genesys && m.credentials.client_secret.empty())
     fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
-  check_scheme(api_url, "genesys.api_url", at(g, "api_url", source));
-  check_scheme(login_url, "genesys.login_url", at(g, "login_url", source));
+  if (needs_genesys) {
+    check_scheme(api_url, "genesys.api_url", at(g, "api_url", source));
+    check_scheme(login_url, "genesys.login_url", at(g, "login_url", source));
+  }
   if (!m.http.tls.verify_peer)
     for (auto* url : {&api_url, &login_url})
       if (!net::is_loopback_url(*url))

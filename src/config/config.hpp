@@ -28,7 +28,9 @@ struct relay_config {
 };
 
 // What the configuration is loaded for: the monitor needs topics, a one-shot forward does not.
-enum class purpose { monitor, forward };
+// What the configuration is loaded for: the monitor needs topics, a one-shot forward does not;
+// inspecting the state (dlq list, show, purge) needs no Genesys credentials or region.
+enum class purpose { monitor, forward, inspect };
 
 using env_lookup = std::optional<std::string> (*)(const char*);
 std::optional<std::string> process_env(const char* name);

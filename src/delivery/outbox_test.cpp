@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "delivery/database.hpp"
+#include "delivery/dead_letters.hpp"
 #include "delivery/driver.hpp"
 #include "delivery/outbox.hpp"
 #include "delivery/sink.hpp"
@@ -422,6 +423,54 @@ TEST(Driver, CancelLeavesWhatIsInFlightPendingForTheNextStart) {
   database db(path);
   outbox box(ioc.get_executor(), db, {});
   EXPECT_EQ(box.due("a", now_ms(), 10, {}).size(), 1u);
+}
+
+}  // namespace
+}  // namespace grm::delivery
+
+namespace grm::delivery {
+namespace {
+
+dead_letter_filter crm_only(bool include_replayed) {
+  dead_letter_filter f;
+  f.sink = "crm";
+  f.include_replayed = include_replayed;
+  return f;
+}
+
+TEST(DeadLetters, AreListedFilteredMarkedReplayedAndPurged) {
+  asio::io_context ioc;
+  database db(":memory:");
+  outbox box(ioc.get_executor(), db, {});
+  run(ioc, box.accept(msg(1), {"bus", "crm"}));
+  run(ioc, box.accept(msg(2), {"crm"}));
+  std::vector<outbox_result> dead;
+  for (auto& e : box.due("crm", now_ms(), 10, {})) dead.push_back(outbox_result::dead(e.delivery_id, {error_kind::server, 503, "HTTP503", "down"}));
+  for (auto& e : box.due("bus", now_ms(), 10, {})) dead.push_back(outbox_result::dead(e.delivery_id, {error_kind::auth, 400, "InvalidSignatureException", "bad"}));
+  run(ioc, box.record(std::move(dead)));
+  dead_letters letters(db);
+  EXPECT_EQ(letters.count(), 3u);
+  auto crm = letters.list(crm_only(false));
+  ASSERT_EQ(crm.size(), 2u);
+  EXPECT_EQ(crm[0].idempotency_key, "fwd-1");
+  EXPECT_EQ(crm[0].payload, R"({"n":1})");
+  EXPECT_EQ(crm[0].error_kind, "server");
+  EXPECT_EQ(crm[0].status, 503u);
+  letters.mark_replayed(crm[0].id);
+  EXPECT_EQ(letters.list(crm_only(false)).size(), 1u) << "a replayed one is not listed by default";
+  EXPECT_EQ(letters.list(crm_only(true)).size(), 2u);
+  EXPECT_TRUE(letters.get(crm[0].id)->replayed_ms.has_value());
+  dead_letter_filter old;
+  old.include_replayed = true;
+  old.dead_before_ms = now_ms() - 60'000;
+  EXPECT_EQ(letters.purge(old), 0u) << "none is a minute old";
+  dead_letter_filter bus;
+  bus.sink = "bus";
+  EXPECT_EQ(letters.purge(bus), 1u);
+  dead_letter_filter all;
+  all.include_replayed = true;
+  EXPECT_EQ(letters.purge(all), 2u);
+  EXPECT_EQ(letters.count(), 0u);
 }
 
 }  // namespace

@@ -80,6 +80,7 @@ struct forwarding_service::impl {
         db(settings.state_path.empty() ? ":memory:" : settings.state_path, settings.durability, kStateBusyTimeout),
         state(db),
         box(ex, db, settings.outbox, log),
+        dlq(db),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
         finals_changed(ex, steady_clock::time_point::max()),
@@ -125,6 +126,10 @@ struct forwarding_service::impl {
   }
 
   void on_final(const delivery::final_message& f) {
+    if (replay_watch.contains(f.message_id) && !f.outcomes.empty()) {
+      replayed[f.message_id] = f.outcomes.front();
+      finals_changed.cancel();
+    }
     auto r = fwd->conclude(f);
     if (!r) return;
     ++counts.completed;
@@ -395,6 +400,8 @@ struct forwarding_service::impl {
   delivery::database db;
   delivery::idempotency_store state;
   delivery::outbox box;
+  delivery::dead_letters dlq;
+  std::map<std::int64_t, delivery::delivery_outcome> replayed;  // final outcomes of replays, by message id
   std::unique_ptr<sinks::file::audit_log> audit_file;
   std::unique_ptr<sinks::file::audit_trail> audit;
   std::unique_ptr<aws::credentials_cache> creds;
@@ -402,6 +409,7 @@ struct forwarding_service::impl {
   std::vector<std::unique_ptr<delivery::driver>> drivers;  // one per sink, same order
   std::unique_ptr<forwarder> fwd;
   std::map<std::string, forward_report> finals;  // recent final reports by key (forward() waits on them)
+  std::set<std::int64_t> replay_watch;            // message ids of replays someone waits for
 
   std::deque<job> queue;
   std::vector<job> retries;               // deferred or failed, each with its not-before time
@@ -459,6 +467,55 @@ asio::awaitable<void> forwarding_service::run_deliveries() {
   d.box.finalise_leftovers();
   for (auto& drv : d.drivers) d.deliveries.spawn("driver " + drv->sink_id(), drv->run());
   co_await d.deliveries.join();
+}
+
+delivery::dead_letters& forwarding_service::dead_letters() { return impl_->dlq; }
+
+asio::awaitable<std::vector<replay_report>> forwarding_service::replay(delivery::dead_letter_filter which, milliseconds wait) {
+  auto& d = *impl_;
+  std::vector<replay_report> out;
+  std::vector<std::int64_t> message_ids;
+  for (auto& letter : d.dlq.list(which)) {
+    replay_report r{letter.id, letter.sink, delivery::delivery_state::pending, {}, false};
+    bool known = std::any_of(d.drivers.begin(), d.drivers.end(), [&](auto& drv) { return drv->sink_id() == letter.sink; });
+    if (!known) {
+      r.detail = "sink '" + letter.sink + "' is not in this configuration; the dead letter is kept";
+      out.push_back(std::move(r));
+      message_ids.push_back(0);
+      continue;
+    }
+    delivery::message m{letter.key, letter.idempotency_key, letter.conversation_id, letter.kind, letter.payload};
+    std::vector<std::string> sinks{letter.sink};
+    auto* dlq = &d.dlq;
+    std::function<void()> also = [dlq, id = letter.id] { dlq->mark_replayed(id); };
+    auto id = co_await d.box.accept(std::move(m), std::move(sinks), std::move(also));
+    d.replay_watch.insert(id);
+    r.replayed = true;
+    out.push_back(std::move(r));
+    message_ids.push_back(id);
+  }
+  auto deadline = steady_clock::now() + wait;
+  auto all_final = [&] {
+    for (auto id : message_ids)
+      if (id && !d.replayed.contains(id)) return false;
+    return true;
+  };
+  while (!all_final() && !d.stopping && steady_clock::now() < deadline) {
+    d.finals_changed.expires_at(deadline);
+    co_await d.finals_changed.async_wait(as_tuple(use_awaitable));
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto id = message_ids[i];
+    if (auto it = d.replayed.find(id); id && it != d.replayed.end()) {
+      out[i].state = it->second.state;
+      out[i].detail = it->second.detail;
+      d.replayed.erase(it);
+    } else if (id) {
+      out[i].detail = "still retrying; the outbox keeps it for `genesys-relay monitor`";
+    }
+    d.replay_watch.erase(id);
+  }
+  co_return out;
 }
 
 void forwarding_service::on_event(const lifecycle_event& e) {

@@ -29,6 +29,7 @@
 #include "net/http.hpp"
 #include "pipeline/sentiment/forwarder.hpp"
 #include "delivery/database.hpp"
+#include "delivery/dead_letters.hpp"
 #include "delivery/driver.hpp"
 #include "delivery/outbox.hpp"
 #include "sinks/eventbridge/config.hpp"
@@ -95,6 +96,15 @@ struct forwarding_settings {
   trigger_settings triggers;
 };
 
+// What became of one replayed dead letter.
+struct replay_report {
+  std::int64_t dead_letter = 0;
+  std::string sink;
+  delivery::delivery_state state = delivery::delivery_state::pending;  // pending: still retrying at the deadline
+  std::string detail;  // the sink's id for it, the new dead-letter reason, or why it was not replayed
+  bool replayed = false;  // false: not accepted (its sink is not in this configuration)
+};
+
 struct service_stats {
   std::uint64_t triggered = 0, resumed = 0, completed = 0, retried = 0, dropped = 0, deferred = 0;
   std::uint64_t worker_errors = 0;   // exceptions caught at a worker's boundary (the job was kept)
@@ -124,6 +134,12 @@ class forwarding_service final {
                                                  std::chrono::milliseconds wait = std::chrono::seconds{30});
   // The sinks' drivers alone (what `forward` needs; run() runs them too), until stop().
   boost::asio::awaitable<void> run_deliveries();
+
+  // Dead letters back through the outbox to their sink, with their forwardingId; waits for each
+  // to be final or `wait` to pass (run_deliveries() must run meanwhile).
+  boost::asio::awaitable<std::vector<replay_report>> replay(delivery::dead_letter_filter which,
+                                                            std::chrono::milliseconds wait);
+  delivery::dead_letters& dead_letters();
 
   // Continuous mode: feed every routed lifecycle event; run() until stop(). on_event never
   // throws: a trigger the state database cannot record is reported and retried.
