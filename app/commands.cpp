@@ -113,6 +113,7 @@ int run_monitor(const monitor_args& args) {
       forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), service.api(), cfg.forwarding,
                                                                    log_line, &registry);
       router.on_any([f = forwarding.get()](const lifecycle_event& e) { f->on_event(e); });
+      forwarding->set_streams_connected([&service] { return service.streams_connected(); });
       forwarding->add_health_checks(health);
     }
     if (!cfg.metrics_listen.empty()) {
@@ -203,6 +204,7 @@ int run_sim(const sim_args& args) {
   o.port = args.port;
   o.start_interval = std::chrono::microseconds{static_cast<std::int64_t>(1e6 / std::max(0.01, args.conversations_per_second))};
   o.heartbeat_interval = std::chrono::seconds{30};
+  o.ledger_path = args.ledger;
   std::unique_ptr<sim::genesys_simulator> s;
   std::unique_ptr<sim::aws_emulator> aws;
   std::unique_ptr<sim::webhook_receiver> crm;

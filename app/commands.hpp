@@ -76,6 +76,7 @@ struct sim_args {
   std::uint16_t aws_port = 9444;
   std::uint16_t crm_port = 9445;
   bool crm_stall = false;       // the CRM receiver never answers (a hung CRM)
+  std::string ledger;           // one JSON line per conversation the simulator ends
 };
 int run_sim(const sim_args& args);
 

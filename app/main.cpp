@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--aws-port", sim.aws_port, "the AWS emulator's port with --with-sinks")->capture_default_str();
   sim_cmd->add_option("--crm-port", sim.crm_port, "the CRM webhook receiver's port with --with-sinks")->capture_default_str();
   sim_cmd->add_flag("--crm-stall", sim.crm_stall, "the CRM webhook receiver reads requests and never answers (a hung CRM)");
+  sim_cmd->add_option("--ledger", sim.ledger, "append one JSON line per conversation the simulator ends (conversationId, mediaType, endedAtMs)");
 
   grm::app::eventbridge_put_args put;
   auto* eventbridge = app.add_subcommand("eventbridge", "AWS EventBridge: check connectivity and credentials");

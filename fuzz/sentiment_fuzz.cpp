@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   namespace g = grm::genesys;
   namespace s = grm::sentiment;
   try {
-    switch (selector % 6) {
+    switch (selector % 7) {
       case 0:
         if (auto page = g::parse_analytics_page(in); page.metrics) {
           auto& m = *page.metrics;
@@ -63,6 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       case 4: (void)validator().validate(in); break;
+      case 6: (void)g::parse_details_page(in); break;
       case 5: {  // raw doubles straight into the snapshot builders
         double v[5] = {};
         std::memcpy(v, in.data(), std::min(in.size(), sizeof v));

@@ -1,4 +1,5 @@
 #include "sim/genesys_sim.hpp"
+#include "sim/conversation_history.hpp"
 #include "sim/sentiment_data.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -48,6 +49,10 @@ namespace {
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 constexpr std::string_view kStages[] = {"start", "update", "update", "end", "wrapup"};
+
+std::int64_t epoch_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 std::string now_iso() {
   return format_rfc3339(time_point_cast<milliseconds>(system_clock::now()));
@@ -130,6 +135,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   std::deque<std::string> channel_lru;
   std::map<std::string, conversation> conversations;
   sentiment_data sentiment;
+  conversation_history history{opt.ledger_path};
   std::set<std::shared_ptr<outbox>> sse_clients;
   std::set<std::shared_ptr<outbox>> ws_clients;
 
@@ -291,6 +297,8 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
     if (!path.starts_with("/api/v2/")) return api_error(req, 404, "not.found", "Resource not found: " + path);
     if (auto denied = gate(req)) return *denied;
+    if (m == http::verb::post && path == "/api/v2/analytics/conversations/details/query")
+      if (auto r = history.query(req.body())) return reply(req, *r);  // the real shape; the tutorial's falls through
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     const std::string channels_path = "/api/v2/notifications/channels";
@@ -587,6 +595,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       c.user_id = opt.user_ids[rng() % opt.user_ids.size()];
       c.next = now + opt.stage_interval;
       auto& stored = conversations[c.id] = c;
+      history.started(c.id, c.media, c.queue_id, epoch_ms());
       if (c.media == "chat" || c.media == "message") sentiment.ensure_generated(c.id, c.media);
       publish(stored);
     }
@@ -596,6 +605,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
         ++c.stage;
         c.next = now + opt.stage_interval;
         if (c.stage == 4) c.done_at = now;
+        if (c.stage == 3) history.ended(c.id, epoch_ms());  // before its end is published
         publish(c);
       }
       // Finished conversations stay readable for reconciliation for a while.

@@ -41,6 +41,7 @@ struct sim_options {
   std::chrono::milliseconds sse_keepalive_interval{1000};
   std::size_t max_topics_per_channel = 1000;
   std::size_t max_channels = 20;
+  std::string ledger_path;  // one JSON line per conversation the generator ends (loss tests' ground truth)
 };
 
 struct sim_stats {

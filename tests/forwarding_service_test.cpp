@@ -14,6 +14,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+
+#include <boost/json.hpp>
 
 #include "config/config.hpp"
 #include "delivery/idempotency_store.hpp"
@@ -428,6 +431,104 @@ TEST_F(ForwardingService, EventBridgeRefusesAnUntrustedCertificateWhileTheCrmWeb
   EXPECT_TRUE(crm_delivered) << "the unverified CRM webhook on loopback got it";
   EXPECT_EQ(crm.received().size(), 1u);
   EXPECT_EQ(aws.stats().put_events_requests, 0u);
+}
+
+// Conversations that end while the relay is stopped: the next start finds them with the real
+// analytics details query (from the checkpoint of the last run's connected streams) and
+// forwards each once; the simulator's ledger is the ground truth.
+TEST(Backfill, ChatsThatEndedWhileTheRelayWasStoppedAreForwardedAfterItStarts) {
+  asio::io_context ioc;
+  auto dir = (std::filesystem::temp_directory_path() / ("grm-backfill-" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  sim::sim_options so;
+  so.start_interval = milliseconds{20};
+  so.stage_interval = milliseconds{20};
+  so.max_conversations = 24;
+  so.start_paused = true;
+  so.ledger_path = dir + "/ledger.jsonl";
+  sim::genesys_simulator genesys(so);
+  sim::aws_emulator aws;
+  sim::webhook_receiver crm;
+  net::http_client_options ho;
+  ho.tls.ca_pem = genesys.certificate_pem();
+  genesys::api_session session(ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
+                               genesys::client_credentials{"sim-client", secret("sim-secret")},
+                               net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
+  auto fs = sim::forward_to(aws, crm);
+  fs.state_path = dir + "/state.db";
+  fs.audit.path = dir + "/audit.jsonl";
+  fs.forwarder.alert_log = false;
+  std::vector<std::string> logs;
+  auto run_for = [&](sentiment::forwarding_service& svc, const std::function<bool()>& done) {
+    auto f = asio::co_spawn(ioc, svc.run(), asio::use_future);
+    ioc.restart();
+    auto deadline = steady_clock::now() + seconds{30};
+    while (!done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{20});
+    bool ok = done();
+    svc.stop();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return ok;
+  };
+  bool connected = true;
+  std::size_t ticks = 0;
+  {
+    sentiment::forwarding_service first(ioc.get_executor(), session.api, fs, [&](severity, std::string_view l) { logs.emplace_back(l); });
+    first.set_streams_connected([&] { return ++ticks, connected; });
+    ASSERT_TRUE(run_for(first, [&] { return ticks >= 2; })) << "the checkpoint is written while connected";
+  }
+  // Nobody listens: every conversation starts and ends now.
+  genesys.pause_generator(false);
+  auto deadline = steady_clock::now() + seconds{30};
+  while (genesys.stats().conversations_wrapped < so.max_conversations && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds{20});
+  std::set<std::string> ended_chats;
+  {
+    std::ifstream in(so.ledger_path);
+    for (std::string line; std::getline(in, line);) {
+      auto o = boost::json::parse(line).as_object();
+      auto media = std::string(o.at("mediaType").as_string());
+      if (media == "chat" || media == "message") ended_chats.insert(std::string(o.at("conversationId").as_string()));
+    }
+  }
+  ASSERT_FALSE(ended_chats.empty());
+  std::map<std::string, std::string> outcome_of;
+  sentiment::forwarding_service second(ioc.get_executor(), session.api, fs, [&](severity, std::string_view l) { logs.emplace_back(l); });
+  second.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); });
+  connected = false;  // connecting: then connected, which starts the backfill
+  ticks = 0;
+  second.set_streams_connected([&] { return ++ticks > 1; });
+  ASSERT_TRUE(run_for(second, [&] { return outcome_of.size() >= ended_chats.size() && second.stats().pending == 0; }))
+      << outcome_of.size() << " of " << ended_chats.size() << ": " << ::testing::PrintToString(logs);
+  for (auto& id : ended_chats) {
+    ASSERT_TRUE(outcome_of.contains(id)) << id;
+    EXPECT_TRUE(outcome_of[id] == "forwarded" || outcome_of[id] == "below-threshold") << id << ": " << outcome_of[id];
+  }
+  EXPECT_EQ(second.stats().backfilled, ended_chats.size()) << "each once";
+  EXPECT_TRUE(std::any_of(logs.begin(), logs.end(), [&](auto& l) {
+    return l.find("backfill: " + std::to_string(ended_chats.size()) + " conversation(s) ended between ") != std::string::npos;
+  })) << ::testing::PrintToString(logs);
+}
+
+TEST_F(ForwardingService, TheSimulatorAnswersTheRealDetailsQueryAsTheApiDoes) {
+  auto call = [&](std::string body) {
+    auto f = asio::co_spawn(ioc, genesys_api->api.call("POST", "/api/v2/analytics/conversations/details/query", std::move(body)),
+                            asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return f.get();
+  };
+  auto missing = call(R"({"paging":{"pageSize":10,"pageNumber":1}})");
+  EXPECT_EQ(missing.status, 400u);
+  EXPECT_NE(missing.body.find("interval is required"), std::string::npos) << missing.body;
+  auto too_big = call(R"({"interval":"2026-12-01T00:00:00Z/2026-12-02T00:00:00Z","paging":{"pageSize":101,"pageNumber":1}})");
+  EXPECT_EQ(too_big.status, 400u);
+  auto none = call(R"({"interval":"2000-01-01T00:00:00Z/2000-01-02T00:00:00Z"})");
+  EXPECT_EQ(none.status, 200u);
+  EXPECT_EQ(none.body, R"({"totalHits":0})") << "the API omits an empty conversations list";
+  auto tutorial = call(R"({"view":"sentiment","filter":{"type":"and","clauses":[]}})");
+  EXPECT_EQ(tutorial.status, 200u) << "the tutorial's shape is still served";
+  EXPECT_NE(tutorial.body.find("\"entities\""), std::string::npos) << tutorial.body;
 }
 
 // The whole path: the simulator's generator → the monitor (Notifications) → ConversationEnd of

@@ -140,7 +140,7 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   auto& s = section("forwarder");
   reject_unknown(s, {"enabled", "source", "min_confidence", "escalation_threshold", "neutral_band", "marker",
                      "conflict_retries", "not_analysed_horizon_s", "not_analysed_backoff_ms", "media_types",
-                     "periodic_s", "periodic_max_age_s", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path",
+                     "periodic_s", "periodic_max_age_s", "backfill_lookback_h", "max_in_flight", "max_pending", "attempts", "retry_after_s", "state_path",
                      "state_retention_h"},
                  "forwarder", source);
   cfg.forward_continuously = get<bool>(s, "enabled", "forwarder", source).value_or(false);
@@ -172,6 +172,8 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   t.periodic = std::chrono::seconds{positive(get<std::int64_t>(s, "periodic_s", "forwarder", source), 0, "periodic_s", s, source, 0)};
   t.periodic_max_age = std::chrono::seconds{positive(get<std::int64_t>(s, "periodic_max_age_s", "forwarder", source), 24 * 3600,
                                                      "periodic_max_age_s", s, source, 0)};
+  t.backfill_lookback = std::chrono::hours{positive(get<std::int64_t>(s, "backfill_lookback_h", "forwarder", source), 24,
+                                                    "backfill_lookback_h", s, source, 0)};
   t.max_in_flight = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_in_flight", "forwarder", source), 16, "max_in_flight", s, source));
   t.max_pending = static_cast<std::size_t>(positive(get<std::int64_t>(s, "max_pending", "forwarder", source), 10'000, "max_pending", s, source));
   t.attempts = static_cast<int>(positive(get<std::int64_t>(s, "attempts", "forwarder", source), 3, "attempts", s, source));
@@ -318,6 +320,7 @@ relay_config parse(std::string_view text, std::string_view source, env_lookup en
     }
   }
   auto queues = get_strings(mon, "queues", "monitor", source);
+  cfg.forwarding.triggers.backfill_queues = queues;
   auto users = get_strings(mon, "users", "monitor", source);
   m.notifications.topics = conversation_topics(queues, users);
   for (auto& t : get_strings(mon, "topics", "monitor", source)) m.notifications.topics.push_back(t);

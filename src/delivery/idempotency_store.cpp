@@ -11,6 +11,7 @@ void create_tables(database& db) {
     db.exec("CREATE TABLE IF NOT EXISTS forwarded (key TEXT PRIMARY KEY, forwarding_id TEXT NOT NULL, "
             "done INTEGER NOT NULL DEFAULT 0, outcome TEXT, updated_ms INTEGER NOT NULL)");
     db.exec("CREATE TABLE IF NOT EXISTS audit_backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT NOT NULL)");
+    db.exec("CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, ms INTEGER NOT NULL)");
   } catch (const relay_error& e) {
     throw relay_error(error_kind::config, std::string(e.what()) + " (the relay cannot start without its state database)");
   }
@@ -67,6 +68,18 @@ std::size_t idempotency_store::prune_finished_before(std::int64_t cutoff_ms) {
 void idempotency_store::forget(const std::string& key) {
   database::statement del(db_, "DELETE FROM forwarded WHERE key = ?");
   del.bind(1, key).run();
+}
+
+std::optional<std::int64_t> idempotency_store::checkpoint(const std::string& name) {
+  database::statement q(db_, "SELECT ms FROM checkpoints WHERE name = ?");
+  q.bind(1, name);
+  if (!q.step()) return std::nullopt;
+  return q.integer(0);
+}
+
+void idempotency_store::set_checkpoint(const std::string& name, std::int64_t ms) {
+  database::statement up(db_, "INSERT INTO checkpoints (name, ms) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET ms = excluded.ms");
+  up.bind(1, name).bind(2, ms).run();
 }
 
 void idempotency_store::keep_audit_line(std::string_view line) {

@@ -52,6 +52,10 @@ class idempotency_store final {
   // A replay older than the retention forwards again: the retention bounds the database.
   std::size_t prune_finished_before(std::int64_t cutoff_ms);
 
+  // Named points in time (ms since the epoch): "streams connected up to" for backfill.
+  std::optional<std::int64_t> checkpoint(const std::string& name);
+  void set_checkpoint(const std::string& name, std::int64_t ms);
+
   // The audit backlog, oldest first.
   void keep_audit_line(std::string_view line);
   std::vector<std::pair<std::int64_t, std::string>> audit_backlog(std::size_t limit);

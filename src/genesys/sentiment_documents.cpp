@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "genesys/sentiment_documents.hpp"
 
 namespace grm::genesys {
@@ -126,6 +127,31 @@ std::vector<double> parse_customer_phrase_sentiment(std::string_view body) {
     }
   }
   return out;
+}
+
+details_page parse_details_page(std::string_view body) {
+  auto o = parse_object(body, "the conversation details query answer");
+  details_page page;
+  if (auto* t = o.if_contains("totalHits"); t && t->is_int64()) page.total_hits = t->as_int64();
+  auto* conversations = array_of(o, "conversations");
+  if (!conversations) return page;  // the API omits an empty list
+  for (auto& c : *conversations) {
+    if (!c.is_object()) continue;
+    auto& co = c.as_object();
+    conversation_detail d{string_of(co, "conversationId"), {}, 0};
+    if (d.id.empty()) continue;
+    if (auto end = string_of(co, "conversationEnd"); !end.empty())
+      if (auto t = parse_rfc3339(end)) d.end_ms = t->time_since_epoch().count();
+    if (auto* participants = array_of(co, "participants"))
+      for (auto& p : *participants) {
+        if (!d.media.empty() || !p.is_object()) break;
+        if (auto* sessions = array_of(p.as_object(), "sessions"))
+          for (auto& s : *sessions)
+            if (s.is_object() && d.media.empty()) d.media = string_of(s.as_object(), "mediaType");
+      }
+    page.conversations.push_back(std::move(d));
+  }
+  return page;
 }
 
 }  // namespace grm::genesys

@@ -2,6 +2,7 @@
 // What the sentiment calls read, as pure functions of the response body (no Asio): the analytics
 // query page, the conversation's customer participant, the Speech & Text Analytics score and the
 // transcript's per-phrase sentiment. Fuzzed (fuzz/sentiment_fuzz.cpp).
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,18 @@ std::optional<customer_participant> parse_customer(std::string_view conversation
 double parse_sta_score(std::string_view body);
 // Per-phrase sentiment of the customer's (participantPurpose "external") phrases, in order.
 std::vector<double> parse_customer_phrase_sentiment(std::string_view transcript_body);
+
+// One page of the real analytics conversation details query (AnalyticsConversationQueryResponse):
+// the conversations, each with its end (0 when it has none yet) and the customer's media type.
+struct conversation_detail {
+  std::string id;
+  std::string media;         // the first session's mediaType (chat, message, voice, ...)
+  std::int64_t end_ms = 0;   // conversationEnd, ms since the epoch; 0: not ended
+};
+struct details_page {
+  std::vector<conversation_detail> conversations;
+  std::int64_t total_hits = 0;
+};
+details_page parse_details_page(std::string_view body);  // throws relay_error(invalid_payload)
 
 }  // namespace grm::genesys

@@ -6,6 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 #include "core/task_group.hpp"
 #include "core/time.hpp"
 #include "genesys/api.hpp"
@@ -118,6 +120,10 @@ void monitor_service::add_health_checks(health::registry& health) {
 void monitor_service::stop() { impl_->shutdown.request(); }
 const pipeline::pipeline_counters& monitor_service::counters() const { return impl_->pipe.counters(); }
 const source_stats& monitor_service::stats() const { return impl_->stats; }
+bool monitor_service::streams_connected() const {
+  auto& streams = impl_->stats.streams;
+  return !streams.empty() && std::all_of(streams.begin(), streams.end(), [](auto& s) { return s.second.connected; });
+}
 std::size_t monitor_service::tracked_conversations() const { return impl_->pipe.tracker().active_count(); }
 std::size_t monitor_service::conversations_seen() const { return impl_->pipe.tracker().seen_count(); }
 std::size_t monitor_service::token_refreshes() const { return impl_->genesys.tokens.refresh_count(); }

@@ -61,6 +61,7 @@ class monitor_service final {
 
   const pipeline::pipeline_counters& counters() const;
   const source_stats& stats() const;
+  bool streams_connected() const;  // every stream of this run is connected (false before the first)
   std::size_t tracked_conversations() const;
   std::size_t conversations_seen() const;
   std::size_t token_refreshes() const;

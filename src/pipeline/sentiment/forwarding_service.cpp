@@ -15,7 +15,9 @@
 #include "core/ids.hpp"
 #include "core/task_group.hpp"
 #include "delivery/idempotency_store.hpp"
+#include "core/time.hpp"
 #include "genesys/api.hpp"
+#include "genesys/conversation_details.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "sinks/eventbridge/sink.hpp"
@@ -34,6 +36,10 @@ namespace {
 
 constexpr auto kTick = seconds{1};  // the longest the ticker sleeps (due retries wake it sooner)
 constexpr auto kPruneEvery = hours{1};
+constexpr auto kBackfillCheckpoint = "backfill: streams connected up to";
+// The checkpoint trails "now" by this much: an end published just as a stream dropped is
+// looked for again (the idempotency key makes the overlap harmless).
+constexpr auto kCheckpointMargin = seconds{60};
 // State writes run on the event loop: a lock held by another process may stall it this long
 // before the write is reported and retried on a later tick (WAL readers never block us).
 constexpr auto kStateBusyTimeout = milliseconds{250};
@@ -73,10 +79,11 @@ void export_outbox(metrics::exposition& x, const delivery::outbox_stats& s) {
 }  // namespace
 
 struct forwarding_service::impl {
-  impl(asio::any_io_executor ex, genesys::api_client& api, forwarding_settings s, log_fn lg, metrics::registry* m)
+  impl(asio::any_io_executor ex, genesys::api_client& a, forwarding_settings s, log_fn lg, metrics::registry* m)
       : settings(std::move(s)),
         log(std::move(lg)),
         executor(ex),
+        api(a),
         db(settings.state_path.empty() ? ":memory:" : settings.state_path, settings.durability, kStateBusyTimeout),
         state(db),
         box(ex, db, settings.outbox, log),
@@ -177,6 +184,9 @@ struct forwarding_service::impl {
                 {}, n(counts.worker_errors));
       x.counter("relay_state_errors_total", "state database writes that failed (the trigger or record was kept)", {},
                 n(counts.state_errors));
+      x.counter("relay_backfill_runs_total", "backfill queries run after a gap in the streams", {}, n(counts.backfill_runs));
+      x.counter("relay_backfill_triggers_total", "conversations that ended during a gap, triggered by backfill", {},
+                n(counts.backfilled));
       x.gauge("relay_forward_triggers_unrecorded", "triggers waiting to be written to the state database", {},
               n(unrecorded.size()));
       x.counter("relay_audit_write_errors_total", "audit log writes that failed (the record was kept for a retry)", {},
@@ -353,8 +363,61 @@ struct forwarding_service::impl {
     }
   }
 
+  // While every stream is connected the checkpoint follows the clock; when they are connected
+  // again after a gap (or at the first connection of this run), the gap is backfilled.
+  void backfill_tick() {
+    if (settings.triggers.backfill_lookback.count() == 0 || !streams_connected || backfill_running) return;
+    bool up = streams_connected();
+    auto now = delivery::now_ms();
+    if (up && !streams_were_up) {
+      auto lookback_start = now - duration_cast<milliseconds>(settings.triggers.backfill_lookback).count();
+      auto from = state.checkpoint(kBackfillCheckpoint);
+      if (from) {
+        backfill_running = true;
+        tasks.spawn("backfill", backfill(std::max(*from, lookback_start), now));
+      }
+    } else if (up) {
+      state.set_checkpoint(kBackfillCheckpoint, now - duration_cast<milliseconds>(kCheckpointMargin).count());
+    }
+    streams_were_up = up;
+  }
+
+  asio::awaitable<void> backfill(std::int64_t from, std::int64_t to) {
+    struct done_guard {
+      bool& running;
+      ~done_guard() { running = false; }
+    } guard{backfill_running};
+    genesys::ended_query q;
+    q.from_ms = from;
+    q.to_ms = to;
+    q.media_types = settings.triggers.media_types;
+    q.queues = settings.triggers.backfill_queues;
+    genesys::ended_result found;
+    try {
+      found = co_await genesys::ended_conversations(api, q);
+    } catch (const relay_error& e) {
+      streams_were_up = false;  // tried again on the next tick
+      if (log) log(severity::warn, std::string("backfill: ") + e.what() + "; trying again");
+      co_return;
+    }
+    ++counts.backfill_runs;
+    std::size_t triggered = 0;
+    for (auto& c : found.conversations) {
+      auto before = counts.triggered;
+      trigger(c.id, "conversation-end");
+      if (counts.triggered > before) ++triggered;
+    }
+    counts.backfilled += triggered;
+    state.set_checkpoint(kBackfillCheckpoint, to - duration_cast<milliseconds>(kCheckpointMargin).count());
+    if (log)
+      log(severity::info, fmt::format("backfill: {} conversation(s) ended between {} and {} ({} page(s)); {} new trigger(s){}",
+                                      found.conversations.size(), format_rfc3339_epoch_ms(from), format_rfc3339_epoch_ms(to),
+                                      found.pages, triggered, found.truncated ? "; more remain beyond the page limit" : ""));
+  }
+
   void on_tick(std::int64_t& last_period, steady_clock::time_point& next_prune) {
     auto now = steady_clock::now();
+    backfill_tick();
     if (now >= next_prune) {
       prune_state();
       next_prune = now + kPruneEvery;
@@ -396,6 +459,7 @@ struct forwarding_service::impl {
   forwarding_settings settings;
   log_fn log;
   asio::any_io_executor executor;
+  genesys::api_client& api;
   std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them
   delivery::database db;
   delivery::idempotency_store state;
@@ -423,6 +487,8 @@ struct forwarding_service::impl {
   bool stopping = false;
   service_stats counts;
   std::string last_state_error, last_worker_error;
+  std::function<bool()> streams_connected;
+  bool streams_were_up = false, backfill_running = false;
   std::function<void(const forward_report&)> report_handler;
 };
 
@@ -612,6 +678,10 @@ service_stats forwarding_service::stats() const {
   s.deliveries_pending = impl_->box.stats().pending;
   for (auto& d : impl_->drivers) s.delivery_requests_in_flight += d->stats().in_flight;
   return s;
+}
+
+void forwarding_service::set_streams_connected(std::function<bool()> connected) {
+  impl_->streams_connected = std::move(connected);
 }
 
 void forwarding_service::on_report(std::function<void(const forward_report&)> handler) {

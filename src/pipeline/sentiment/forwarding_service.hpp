@@ -80,6 +80,10 @@ struct trigger_settings {
   int attempts = 3;
   std::chrono::milliseconds retry_after{30'000};
   std::chrono::hours state_retention{24 * 7};  // finished keys older than this are pruned (hourly)
+  // Backfill: conversations that ended while the streams were down are found with the analytics
+  // details query when they are connected again (and at start), at most this far back; 0: off.
+  std::chrono::hours backfill_lookback{24};
+  std::vector<std::string> backfill_queues;  // the monitor's queues (empty: all)
 };
 
 struct forwarding_settings {
@@ -114,6 +118,8 @@ struct service_stats {
   std::size_t audit_waiting = 0;     // audit records kept for a retry
   std::size_t deliveries_pending = 0;  // in the outbox, not final
   std::size_t delivery_requests_in_flight = 0;
+  std::uint64_t backfilled = 0;        // conversations triggered by backfill
+  std::uint64_t backfill_runs = 0;
 };
 
 class forwarding_service final {
@@ -151,6 +157,10 @@ class forwarding_service final {
   // pending for the next start), queued sink entries are dropped, and run() returns at once.
   void cancel();
   boost::asio::awaitable<void> close();  // flushes and closes the sinks (after run() returned)
+
+  // Whether every stream is connected (the monitor's): while it is, the backfill checkpoint
+  // advances; when it becomes true again, the gap since the checkpoint is backfilled.
+  void set_streams_connected(std::function<bool()> connected);
 
   // "audit" (records kept because the audit log cannot be written) and "state" (triggers the
   // database could not record).
