@@ -199,12 +199,36 @@ int run_sse_parse(const sse_parse_args& args) {
   return 0;
 }
 
+int run_webhook_sim(const webhook_sim_args& a) {
+  std::unique_ptr<sim::webhook_receiver> hook;
+  try {
+    hook = std::make_unique<sim::webhook_receiver>(a.port, a.log);
+  } catch (const std::exception& e) {
+    std::cerr << "genesys-relay webhook-sim: cannot listen on 127.0.0.1:" << a.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (!a.cert_out.empty()) std::ofstream(a.cert_out) << hook->certificate_pem();
+  std::cout << "webhook receiver listening on " << hook->https_url() << " (and " << hook->http_url() << ")\n" << std::flush;
+  asio::io_context ioc(1);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([](auto, int) {});
+  std::optional<asio::steady_timer> stop_timer;
+  if (a.duration_s) {
+    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*a.duration_s * 1000)});
+    stop_timer->async_wait([&](auto) { signals.cancel(); });
+  }
+  ioc.run_one();
+  std::cout << "webhook receiver stopped: " << hook->received().size() << " posts\n";
+  return 0;
+}
+
 int run_sim(const sim_args& args) {
   sim::sim_options o;
   o.port = args.port;
   o.start_interval = std::chrono::microseconds{static_cast<std::int64_t>(1e6 / std::max(0.01, args.conversations_per_second))};
   o.heartbeat_interval = std::chrono::seconds{30};
   o.ledger_path = args.ledger;
+  o.max_conversations = args.conversations;
   std::unique_ptr<sim::genesys_simulator> s;
   std::unique_ptr<sim::aws_emulator> aws;
   std::unique_ptr<sim::webhook_receiver> crm;

@@ -77,8 +77,16 @@ struct sim_args {
   std::uint16_t crm_port = 9445;
   bool crm_stall = false;       // the CRM receiver never answers (a hung CRM)
   std::string ledger;           // one JSON line per conversation the simulator ends
+  std::size_t conversations = 0;  // stop starting new ones after this many (0: unlimited)
 };
 int run_sim(const sim_args& args);
+
+struct webhook_sim_args {
+  std::uint16_t port = 9445;
+  std::string cert_out, log;
+  std::optional<double> duration_s;
+};
+int run_webhook_sim(const webhook_sim_args& args);
 
 struct eventbridge_put_args {
   std::string source, detail_type, detail, bus, region, endpoint, profile, ca_file;

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--aws-port", sim.aws_port, "the AWS emulator's port with --with-sinks")->capture_default_str();
   sim_cmd->add_option("--crm-port", sim.crm_port, "the CRM webhook receiver's port with --with-sinks")->capture_default_str();
   sim_cmd->add_flag("--crm-stall", sim.crm_stall, "the CRM webhook receiver reads requests and never answers (a hung CRM)");
+  sim_cmd->add_option("--conversations", sim.conversations, "stop starting conversations after this many (0: unlimited)");
   sim_cmd->add_option("--ledger", sim.ledger, "append one JSON line per conversation the simulator ends (conversationId, mediaType, endedAtMs)");
 
   grm::app::eventbridge_put_args put;
@@ -88,6 +89,13 @@ int main(int argc, char** argv) {
   aws_cmd->add_flag("--1mb", aws_sim.one_mb, "accept requests up to 1 MiB instead of 256 KB");
   aws_cmd->add_option("--duration", aws_sim.duration_s, "stop after this many seconds");
 
+  grm::app::webhook_sim_args hook;
+  auto* hook_cmd = app.add_subcommand("webhook-sim", "Run a webhook receiver (a CRM) on loopback: 200 to every POST");
+  hook_cmd->add_option("--port", hook.port, "port for HTTPS and HTTP (0: any free port)")->capture_default_str();
+  hook_cmd->add_option("--cert-out", hook.cert_out, "write its certificate (PEM) here");
+  hook_cmd->add_option("--log", hook.log, "append one JSON line per POST (path, idempotencyKey, signature, body)");
+  hook_cmd->add_option("--duration", hook.duration_s, "stop after this many seconds");
+
   grm::app::demo_args demo;
   auto* demo_cmd = app.add_subcommand("demo", "Simulator + monitor over both transports, with faults; ends with a summary");
   demo_cmd->add_option("--duration", demo.duration_s, "seconds to run")->capture_default_str()->check(CLI::Range(2.0, 3600.0));
@@ -107,5 +115,6 @@ int main(int argc, char** argv) {
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);
   if (*aws_cmd) return grm::app::run_aws_sim(aws_sim);
+  if (*hook_cmd) return grm::app::run_webhook_sim(hook);
   return grm::app::run_demo(demo);
 }

@@ -190,6 +190,10 @@ std::optional<sim_reply> sentiment_data::handle(const std::string& method, const
     ++attribute_writes;
     if (participant_write && parts[5] != id + "-cust" && parts[5] != id + "-agent")
       return error(404, "not.found", "Participant " + parts[5] + " not found in conversation " + id);
+    if (r->refuse_writes == 403)
+      return error(403, "missing.permissions", "Missing permission conversation:participant:wrapup");
+    if (r->refuse_writes)
+      return error(r->refuse_writes, "not.found", "Conversation " + id + " is not active; its attributes cannot change");
     if (r->conflicts > 0) {
       --r->conflicts;
       return error(409, "conflict", "The conversation was modified by another request; re-read it and retry");

@@ -29,6 +29,9 @@ struct sentiment_record {
   int analytics_pages = 1;  // the entity arrives on the last of this many pages
   int not_analysed = 0;     // the next N sentiment reads answer "not analysed yet"
   int conflicts = 0;        // the next N attribute writes answer 409
+  // Every attribute write answers this status (403 missing.permissions, 404 not.found): a real org
+  // may refuse writes on an ended conversation or to a client without the permission.
+  unsigned refuse_writes = 0;
   // What was written back.
   std::map<std::string, std::string> participant_attributes, conversation_attributes;
   int attribute_writes = 0;

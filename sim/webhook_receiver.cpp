@@ -5,6 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <fstream>
 
 #include "sim/http_service.hpp"
 #include "sim/loopback.hpp"
@@ -13,9 +16,11 @@ namespace grm::sim {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+namespace json = boost::json;
 
 struct webhook_receiver::impl {
-  explicit impl(std::uint16_t port) : loop("127.0.0.1", port), tls(asio::ssl::context::tls_server) {
+  impl(std::uint16_t port, const std::string& log_path) : loop("127.0.0.1", port), tls(asio::ssl::context::tls_server) {
+    if (!log_path.empty()) log.open(log_path, std::ios::app);
     cert = use_new_certificate(tls, "genesys-relay webhook receiver " + std::to_string(loop.port()));
   }
   loopback_loop loop;
@@ -25,6 +30,7 @@ struct webhook_receiver::impl {
   int failing = 0;
   unsigned fail_status = 503;
   bool stalled = false;
+  std::ofstream log;
 
   asio::awaitable<http_response_msg> handle(http_request_msg& req) {
     if (req.method() != http::verb::post) co_return make_response(req, 405, "text/plain", "");
@@ -32,6 +38,12 @@ struct webhook_receiver::impl {
     auto named = [&](const char* name) { return std::string(req[name]); };
     got.push_back({std::string(req.target()), req.body(), field(http::field::content_type), field(http::field::authorization),
                    named("Idempotency-Key"), named("X-Genesys-Relay-Timestamp"), named("X-Genesys-Relay-Signature"), 200});
+    if (log) {
+      auto& g = got.back();
+      log << json::serialize(json::object{{"path", g.path}, {"idempotencyKey", g.idempotency_key}, {"signature", g.signature},
+                                          {"body", g.body}})
+          << '\n' << std::flush;
+    }
     if (failing > 0) {
       --failing;
       got.back().answered = fail_status;
@@ -45,7 +57,7 @@ struct webhook_receiver::impl {
   }
 };
 
-webhook_receiver::webhook_receiver(std::uint16_t port) : impl_(std::make_unique<impl>(port)) {
+webhook_receiver::webhook_receiver(std::uint16_t port, const std::string& log) : impl_(std::make_unique<impl>(port, log)) {
   auto* self = impl_.get();  // the handler lives in the loop, which impl owns
   serve_http(impl_->loop, impl_->tls, [self](http_request_msg& req) { return self->handle(req); });
   impl_->loop.start();

@@ -21,7 +21,8 @@ struct received_webhook {
 
 class webhook_receiver final {
  public:
-  explicit webhook_receiver(std::uint16_t port = 0);  // 0: any free port
+  // 0: any free port. `log` (optional): one JSON line per POST, appended and flushed as it arrives.
+  explicit webhook_receiver(std::uint16_t port = 0, const std::string& log = {});
   ~webhook_receiver();
   webhook_receiver(const webhook_receiver&) = delete;
   webhook_receiver& operator=(const webhook_receiver&) = delete;

@@ -11,22 +11,15 @@
 # No timing is asserted: waits are bounded polls on what the processes print or serve.
 set -euo pipefail
 bin="$1"
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${GRM_KEEP:-}" ] || rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "faults: $*" >&2; for f in "$tmp"/*.err "$tmp"/*.out; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done; exit 1; }
-# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
-wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-alive() { kill -0 "$1" 2>/dev/null; }
+name=faults
+source "$(dirname "$0")/process_lib.sh"
 # The simulator on fixed ports (the relay reconnects to the same address after a restart).
 start_sim() {
   "$bin" sim --port "$gport" --with-sinks --aws-port "$aport" --crm-port "$cport" --rate 20 --duration 300 "$@" \
     >"$tmp/sim.out" 2>&1 &
-  sim=$!; pids+=("$sim")
+  sim=$!; track "$sim"
   wait_for 10 grep -q "CRM webhook receiver" "$tmp/sim.out" || fail "the simulator did not start"
 }
-free_port() { "$bin" sim --port 0 --duration 0.01 | grep -o 'https://127.0.0.1:[0-9]*' | head -1 | grep -o '[0-9]*$'; }
 gport=$(free_port); aport=$(free_port); cport=$(free_port)
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
@@ -63,16 +56,6 @@ listen = "127.0.0.1:0"
 shutdown_timeout_s = $4
 EOF
 }
-start_relay() {  # start_relay CONFIG LOG
-  env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
-    AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true \
-    "$bin" monitor -c "$1" >/dev/null 2>"$2" &
-  relay=$!; pids+=("$relay")
-  wait_for 10 grep -q "metrics: http://127.0.0.1:" "$2" || fail "the relay did not start"
-  mport=$(grep -o 'metrics: http://127.0.0.1:[0-9]*' "$2" | grep -o '[0-9]*$')
-}
-scrape() { curl -s "http://127.0.0.1:$mport$1"; }
-status_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport$1"; }
 
 # --- 1. an upstream outage ------------------------------------------------------------------
 start_sim
@@ -141,7 +124,7 @@ sed 's/^not_analysed_horizon_s = 0$/not_analysed_horizon_s = 600/' "$tmp/hung.to
 env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
   AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true \
   "$bin" --log-level debug forward -c "$tmp/wait.toml" 5a3f2c1e-0000-4000-8000-000000000005 >"$tmp/wait.out" 2>"$tmp/wait.err" &
-fwd=$!; pids+=("$fwd")
+fwd=$!; track "$fwd"
 wait_for 20 grep -q "not analysed yet; trying again later" "$tmp/wait.err" || fail "forward did not start waiting"
 kill -TERM "$fwd"; code=0; wait "$fwd" || code=$?
 [ $code -eq 1 ] || fail "an interrupted forward should exit 1, got $code"

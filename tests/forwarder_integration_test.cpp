@@ -261,6 +261,29 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
             "Conflict: the participant's attributes still answer 409 after 4 writes (after 3 attempts)");
 }
 
+// A real org may refuse the write-back (an ended conversation, a client without the permission):
+// publication never depends on it.
+TEST_F(Forwarder, AMarkerRefusedWith403Or404IsDeadLetteredAndEventBridgeAndTheCrmStillGetThePayload) {
+  for (auto [n, status] : {std::pair{30, 403u}, std::pair{31, 404u}}) {
+    auto c = chat(n);
+    c.refuse_writes = status;
+    genesys.add_sentiment(c);
+    auto before = crm.accepted();
+    auto r = forward(conversation(n));
+    EXPECT_EQ(to_string(r.outcome), "dead-lettered") << status;
+    EXPECT_EQ(delivery_to(r, "eventbridge")->state, delivery::delivery_state::delivered) << status;
+    EXPECT_FALSE(r.event_id.empty());
+    EXPECT_EQ(delivery_to(r, "crm")->state, delivery::delivery_state::delivered) << status;
+    EXPECT_EQ(crm.accepted(), before + 1);
+    auto* marker = delivery_to(r, "marker");
+    EXPECT_EQ(marker->state, delivery::delivery_state::dead_lettered);
+    EXPECT_EQ(marker->attempts, 1) << "a refusal is not retried";
+    EXPECT_NE(marker->detail.find(std::to_string(status)), std::string::npos) << marker->detail;
+    EXPECT_NE(marker->detail.find(status == 403 ? "missing.permissions" : "not.found"), std::string::npos) << marker->detail;
+    EXPECT_TRUE(genesys.sentiment_of(conversation(n))->participant_attributes.empty());
+  }
+}
+
 TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
   genesys.add_sentiment(chat(9));
   make_forwarder({}, [](auto& s) { s.marker->settings = {.participant = false, .conversation = true}; });

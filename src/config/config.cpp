@@ -252,7 +252,25 @@ void parse_forwarding(relay_config& cfg, const section_fn& section, std::string_
   fw.audit.keep = static_cast<int>(positive(get<std::int64_t>(au, "keep", "audit", source), 5, "keep", au, source, 0));
 
   auto& ob = section("outbox");
-  reject_unknown(ob, {"max_pending", "max_age_h", "synchronous"}, "outbox", source);
+  reject_unknown(ob, {"max_pending", "max_age_h", "synchronous", "retry_max_delay_s", "breaker_failures", "breaker_open_s",
+                      "breaker_max_open_s"},
+                 "outbox", source);
+  // The delivery settings every sink's driver shares (a sink's own max_attempts stays its own).
+  delivery::driver_options d;
+  d.backoff_cap = std::chrono::seconds{positive(get<std::int64_t>(ob, "retry_max_delay_s", "outbox", source), 300, "retry_max_delay_s", ob, source)};
+  d.breaker.failures_to_open = static_cast<int>(positive(get<std::int64_t>(ob, "breaker_failures", "outbox", source), 5, "breaker_failures", ob, source));
+  d.breaker.open_for = std::chrono::seconds{positive(get<std::int64_t>(ob, "breaker_open_s", "outbox", source), 5, "breaker_open_s", ob, source)};
+  d.breaker.max_open_for = std::chrono::seconds{positive(get<std::int64_t>(ob, "breaker_max_open_s", "outbox", source), 300, "breaker_max_open_s", ob, source)};
+  if (d.breaker.max_open_for < d.breaker.open_for) d.breaker.max_open_for = d.breaker.open_for;
+  auto apply = [&](delivery::driver_options& o) {
+    auto attempts = o.max_attempts;
+    o = d;
+    o.max_attempts = attempts;
+  };
+  if (fw.eventbridge) apply(fw.eventbridge->delivery);
+  if (fw.crm) apply(fw.crm->delivery);
+  if (fw.alert_webhook) apply(fw.alert_webhook->delivery);
+  if (fw.marker) apply(fw.marker->delivery);
   fw.outbox.max_pending = static_cast<std::size_t>(positive(get<std::int64_t>(ob, "max_pending", "outbox", source), 1'000'000,
                                                             "max_pending", ob, source));
   fw.outbox.max_age = std::chrono::hours{positive(get<std::int64_t>(ob, "max_age_h", "outbox", source), 96, "max_age_h", ob, source)};

@@ -28,7 +28,8 @@ json::object attributes_body(const std::map<std::string, std::string>& attribute
 write_result read_write(const net::http_response& r, std::string_view what) {
   if (r.status == 200 || r.status == 202 || r.status == 204) return write_result::written;
   if (r.status == 409) return write_result::conflict;
-  if (r.status == 404) return write_result::not_found;
+  // Anything else (404 on an ended conversation, 403 missing.permissions, an outage) is an error
+  // with Genesys's own code and message; its kind says whether it is retried.
   throw status_error(r, what);
 }
 

@@ -36,7 +36,7 @@ boost::asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::s
 // GET /api/v2/conversations/{id}: nullopt when not found; throws when it has no customer.
 boost::asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string conversation_id);
 
-enum class write_result { written, conflict, not_found };
+enum class write_result { written, conflict };
 boost::asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string conversation_id,
                                                                   std::string participant_id,
                                                                   std::map<std::string, std::string> attributes);

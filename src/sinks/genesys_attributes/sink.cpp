@@ -40,8 +40,6 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
     for (int tries = 1;; ++tries) {
       auto w = co_await genesys::patch_participant_attributes(api_, id, customer->participant_id, marker);
       if (w == genesys::write_result::written) break;
-      if (w == genesys::write_result::not_found)
-        co_return one(verdict::rejected, "NotFound", "conversation " + id + " not found when writing the marker", 404);
       if (tries > settings_.conflict_retries)
         co_return one(verdict::retry, "Conflict", fmt::format("the participant's attributes still answer 409 after {} writes", tries),
                       409);
@@ -52,8 +50,6 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
   }
   if (settings_.conversation) {
     auto w = co_await genesys::put_conversation_attributes(api_, id, marker);
-    if (w == genesys::write_result::not_found)
-      co_return one(verdict::rejected, "NotFound", "conversation " + id + " not found (PUT attributes)", 404);
     if (w == genesys::write_result::conflict) co_return one(verdict::retry, "Conflict", "PUT attributes answered 409", 409);
     written += written.empty() ? "conversation" : " and conversation";
   }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Nothing lost, against real processes under steady load: the simulated org (its ledger is the
+# ground truth of which conversations ended), EventBridge (aws-sim, its events file) and the CRM
+# (webhook-sim, its log), each its own process, and the relay (monitor, forwarder on).
+#   1. The CRM is down for 40 s, then EventBridge for 40 s (kill -9, restart on the same port).
+#   2. The relay is killed (kill -9) 5 times at random moments and restarted.
+# Then every chat the ledger ended has exactly one final outcome (duplicates only from what was
+# in flight at a kill: counted and bounded), and every forwarded one reached EventBridge and the
+# CRM with its forwardingId. No timing is asserted: waits are bounded polls.
+set -euo pipefail
+bin="$1"
+name=loss
+source "$(dirname "$0")/process_lib.sh"
+rate=4 conversations=520
+gport=$(free_port); aport=$(free_port); cport=$(free_port)
+[ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
+
+start_aws() {
+  "$bin" aws-sim --port "$aport" --events-file "$tmp/events.jsonl" --duration 900 >>"$tmp/aws.out" 2>&1 &
+  aws=$!; track "$aws"
+  wait_for 10 grep -q "listening on" "$tmp/aws.out" || fail "aws-sim did not start"
+}
+start_crm() {
+  "$bin" webhook-sim --port "$cport" --log "$tmp/crm.jsonl" --duration 900 >>"$tmp/crm.out" 2>&1 &
+  crm=$!; track "$crm"
+  wait_for 10 grep -q "listening on" "$tmp/crm.out" || fail "webhook-sim did not start"
+}
+down() { kill -9 "$1"; wait "$1" 2>/dev/null || true; }
+
+cat >"$tmp/relay.toml" <<EOF
+[genesys]
+api_url = "https://127.0.0.1:$gport"
+login_url = "https://127.0.0.1:$gport"
+client_id = "sim-client"
+tls_verify = false
+[monitor]
+queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
+reconnect_max_delay_ms = 1000
+[retry]
+base_ms = 50
+[forwarder]
+enabled = true
+not_analysed_horizon_s = 0
+state_path = "$tmp/state.db"
+[eventbridge]
+region = "us-east-1"
+endpoint = "https://127.0.0.1:$aport"
+tls_verify = false
+[crm]
+url = "https://127.0.0.1:$cport/crm"
+tls_verify = false
+[audit]
+path = "$tmp/audit.jsonl"
+[outbox]
+retry_max_delay_s = 2
+breaker_open_s = 1
+breaker_max_open_s = 2
+[metrics]
+listen = "127.0.0.1:0"
+[service]
+shutdown_timeout_s = 5
+EOF
+
+"$bin" sim --port "$gport" --rate "$rate" --conversations "$conversations" --ledger "$tmp/ledger.jsonl" --duration 900 \
+  >"$tmp/sim.out" 2>&1 &
+sim=$!; track "$sim"
+wait_for 10 grep -q "listening on" "$tmp/sim.out" || fail "the simulator did not start"
+start_aws
+start_crm
+start_relay "$tmp/relay.toml" "$tmp/relay.err"
+wait_for 30 test -s "$tmp/audit.jsonl" || fail "nothing forwarded before the outages"
+
+# --- 1. sink outages under load ---------------------------------------------------------------
+down "$crm"
+sleep 40
+wait_for 10 sh -c "curl -s http://127.0.0.1:$mport/metrics | grep -q '^relay_sink_breaker_opened_total{sink=\"crm\"} [1-9]'" \
+  || fail "the CRM breaker never opened during its outage"
+start_crm
+down "$aws"
+sleep 40
+start_aws
+echo "$name: 1. the CRM and then EventBridge were down 40 s each under load"
+
+# --- 2. kill -9 of the relay at random moments --------------------------------------------------
+at_kill=()
+for round in 1 2 3 4 5; do
+  sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
+  at_kill+=("$(metric relay_outbox_pending)")
+  down "$relay"
+  sleep "0.$((RANDOM % 10))"
+  start_relay "$tmp/relay.toml" "$tmp/relay.err"
+done
+echo "$name: 2. the relay was killed 5 times under load and restarted (deliveries pending at each kill: ${at_kill[*]})"
+
+# --- settle: the generator is done and every delivery final ---------------------------------------
+ended_chats() { grep -E '"mediaType":"(chat|message)"' "$tmp/ledger.jsonl" | grep -o '"conversationId":"[^"]*"' | cut -d'"' -f4 | sort -u; }
+audited() { grep '"trigger":"conversation-end"' "$tmp/audit.jsonl" | grep -o '"conversationId":"[^"]*"' | cut -d'"' -f4 | sort -u; }
+settled() {
+  [ "$(wc -l <"$tmp/ledger.jsonl")" -ge "$conversations" ] || return 1
+  [ -z "$(comm -23 <(ended_chats) <(audited))" ] || return 1
+  [ "$(metric relay_outbox_pending)" = "0" ]
+}
+wait_for 300 settled || fail "not settled: $(comm -23 <(ended_chats) <(audited) | wc -l) ended chats without a final outcome, \
+outbox pending $(metric relay_outbox_pending)"
+kill -TERM "$relay"; wait "$relay" || fail "the relay did not stop cleanly"
+
+# --- what the sinks got -----------------------------------------------------------------------------
+total=$(ended_chats | wc -l)
+records=$(grep -c '"trigger":"conversation-end"' "$tmp/audit.jsonl")
+duplicates=$((records - $(audited | wc -l)))
+# At most what was in flight at each kill: max_in_flight (16) forwards and their finalisation.
+[ "$duplicates" -le 80 ] || fail "$duplicates duplicate final records: more than 5 kills × 16 in flight"
+bad=$(grep '"trigger":"conversation-end"' "$tmp/audit.jsonl" | grep -v '"outcome":"forwarded"\|"outcome":"below-threshold"' || true)
+[ -z "$bad" ] || fail "final outcomes other than forwarded/below-threshold: $(echo "$bad" | head -3)"
+forwarded_ids() { grep '"trigger":"conversation-end"' "$tmp/audit.jsonl" | grep '"outcome":"forwarded"' \
+                  | grep -o '"forwardingId":"[^"]*"' | cut -d'"' -f4 | sort -u; }
+crm_keys() { grep -o '"idempotencyKey":"[^"]*"' "$tmp/crm.jsonl" | cut -d'"' -f4 | sort -u; }
+# The Detail is a JSON string inside the event: its quotes are escaped.
+bus_ids() { grep -o 'forwardingId\\":\\"[0-9a-f-]*' "$tmp/events.jsonl" | grep -o '[0-9a-f-]\{36\}$' | sort -u; }
+missing_crm=$(comm -23 <(forwarded_ids) <(crm_keys) | wc -l)
+missing_bus=$(comm -23 <(forwarded_ids) <(bus_ids) | wc -l)
+[ "$missing_crm" -eq 0 ] || fail "$missing_crm forwarded conversations never reached the CRM"
+[ "$missing_bus" -eq 0 ] || fail "$missing_bus forwarded conversations never reached EventBridge"
+crm_posts=$(grep -c '"idempotencyKey"' "$tmp/crm.jsonl")
+echo "$name: $total chats ended; every one has a final outcome ($duplicates duplicate record(s)); $(forwarded_ids | wc -l) forwarded,"\
+     "each at EventBridge and the CRM with its forwardingId ($crm_posts CRM posts for $(crm_keys | wc -l) keys)"
+echo "$name: ok"

@@ -1,0 +1,24 @@
+# Shared by the process tests (faults.sh, loss.sh): source it after setting `name` and `bin`.
+# Processes started with track are killed at exit; GRM_KEEP=1 keeps the temporary directory.
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null; [ -n "${GRM_KEEP:-}" ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "$name: $*" >&2; for f in "$tmp"/*.err "$tmp"/*.out; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done; exit 1; }
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
+wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+alive() { kill -0 "$1" 2>/dev/null; }
+track() { pids+=("$1"); }
+free_port() { "$bin" sim --port 0 --duration 0.01 | grep -o 'https://127.0.0.1:[0-9]*' | head -1 | grep -o '[0-9]*$'; }
+# The relay with the simulators' credentials in a clean environment; $relay and $mport are set.
+start_relay() {  # start_relay CONFIG LOG
+  env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
+    AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true \
+    "$bin" monitor -c "$1" >/dev/null 2>"$2" &
+  relay=$!; track "$relay"
+  wait_for 10 grep -q "metrics: http://127.0.0.1:" "$2" || fail "the relay did not start"
+  mport=$(grep -o 'metrics: http://127.0.0.1:[0-9]*' "$2" | tail -1 | grep -o '[0-9]*$')
+}
+scrape() { curl -s "http://127.0.0.1:$mport$1"; }
+status_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport$1"; }
+metric() { scrape /metrics | grep "^$1 " | awk '{print $2}'; }  # metric 'name{labels}' → its value
