@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,7 +14,6 @@
 #include <iostream>
 #include <thread>
 
-#include "config/config.hpp"
 #include "core/error.hpp"
 #include "net/sse_dump.hpp"
 #include "observability/health.hpp"
@@ -27,11 +25,11 @@
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
+#include "topology/service.hpp"
 
 namespace grm::app {
 
 namespace asio = boost::asio;
-using namespace boost::asio::experimental::awaitable_operators;
 
 void log_line(sources::severity s, std::string_view m) {
   switch (s) {
@@ -62,62 +60,26 @@ std::string event_line(const lifecycle_event& e, bool json) {
          ") at " + f.timestamp + " via " + f.origin;
 }
 
-asio::awaitable<void> run_monitor_and_forwarder(sources::monitor_service& monitor, sentiment::forwarding_service* forwarding) {
-  if (!forwarding) {
-    co_await monitor.run();
-    co_return;
-  }
-  auto monitor_then_stop = [&]() -> asio::awaitable<void> {
-    std::exception_ptr failure;
-    try {
-      co_await monitor.run();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    forwarding->stop();  // the monitor ended (signal or fatal error): no more triggers
-    if (failure) std::rethrow_exception(failure);
-  };
-  std::exception_ptr failure;
-  try {
-    co_await (monitor_then_stop() && forwarding->run());
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  co_await forwarding->close();
-  if (failure) std::rethrow_exception(failure);
-}
-
 int run_monitor(const monitor_args& args) {
-  config::relay_config cfg;
-  try {
-    cfg = config::load(args.config_path);
-  } catch (const relay_error& e) {
-    std::cerr << "genesys-relay: " << e.what() << "\n";
-    return 2;
-  }
-  bool json = args.json || cfg.json_output;
   asio::io_context ioc(1);
   metrics::registry registry;
   health::registry health;
-  pipeline::event_router router;
-  router.on_any([json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; });  // a live monitor: flush each line
-  sources::monitor_service service(ioc.get_executor(), cfg.monitor, router, log_line, print_stream_error);
-  add_monitor_metrics(registry, service);
-  service.add_health_checks(health);
-  // Continuous forwarding: ConversationEnd of a chat/message conversation → the sentiment forwarder,
-  // through the monitor's own API client (one token, one pool).
-  std::unique_ptr<sentiment::forwarding_service> forwarding;
+  std::unique_ptr<topology::service> service;
   std::unique_ptr<metrics::metrics_server> scrape;
+  topology::plan layout;
   try {
-    if (cfg.forward_continuously) {
-      forwarding = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), service.api(), cfg.forwarding,
-                                                                   log_line, &registry);
-      router.on_any([f = forwarding.get()](const lifecycle_event& e) { f->on_event(e); });
-      forwarding->set_streams_connected([&service] { return service.streams_connected(); });
-      forwarding->add_health_checks(health);
-    }
-    if (!cfg.metrics_listen.empty()) {
-      auto [host, port] = metrics::parse_listen_address(cfg.metrics_listen, "metrics.listen");
+    layout = topology::load(args.config_path, topology::purpose::monitor);
+    bool json = args.json || layout.json_output;
+    topology::service_hooks hooks{&registry, &health,
+                                  // a live monitor: flush each line
+                                  [json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; },
+                                  print_stream_error, {}};
+    auto listen = layout.metrics_listen;
+    service = std::make_unique<topology::service>(ioc.get_executor(), std::move(layout), topology::purpose::monitor, log_line,
+                                                  std::move(hooks));
+    add_monitor_metrics(registry, *service->monitor());
+    if (!listen.empty()) {
+      auto [host, port] = metrics::parse_listen_address(listen, "metrics.listen");
       scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port, &health);
       spdlog::info("metrics: http://{}:{}/metrics (health: /healthz, /readyz)", host, scrape->port());
     }
@@ -125,6 +87,8 @@ int run_monitor(const monitor_args& args) {
     std::cerr << "genesys-relay: " << e.what() << "\n";
     return 2;
   }
+  auto shutdown_timeout = service->layout().shutdown_timeout;
+  auto* forwarding = service->forwarding();
   // Two-phase shutdown: the first SIGINT/SIGTERM stops intake and gives work in flight
   // shutdown_timeout_s; past it, what is unfinished is abandoned (it is pending in the state
   // database for the next start). A second signal exits at once.
@@ -141,24 +105,22 @@ int run_monitor(const monitor_args& args) {
     }
     stopping = true;
     spdlog::info("shutting down: closing sockets{}; up to {} s for work in flight (a second signal exits at once)",
-                 forwarding ? ", finishing forwards in flight" : "", cfg.shutdown_timeout.count());
-    service.stop();
-    if (forwarding) forwarding->stop();
-    deadline.expires_after(cfg.shutdown_timeout);
+                 forwarding ? ", finishing forwards in flight" : "", shutdown_timeout.count());
+    service->stop();
+    deadline.expires_after(shutdown_timeout);
     deadline.async_wait([&](const boost::system::error_code& dec) {
       if (dec) return;
-      auto st = forwarding ? forwarding->stats() : sentiment::service_stats{};
+      auto forwards = forwarding ? forwarding->stats().in_flight : 0;
       spdlog::warn("shutdown: {} s passed; abandoning {} forward(s) and {} delivery request(s) in flight: they stay "
                    "pending for the next start",
-                   cfg.shutdown_timeout.count(), st.in_flight, st.delivery_requests_in_flight);
-      service.cancel();
-      if (forwarding) forwarding->cancel();
+                   shutdown_timeout.count(), forwards, service->delivery().requests_in_flight());
+      service->cancel();
     });
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
   int code = 0;
-  asio::co_spawn(ioc, run_monitor_and_forwarder(service, forwarding.get()), [&](std::exception_ptr e) {
+  asio::co_spawn(ioc, service->run(), [&](std::exception_ptr e) {
     signals.cancel();
     deadline.cancel();
     if (scrape) scrape->stop();
@@ -176,6 +138,21 @@ int run_monitor(const monitor_args& args) {
   ioc.run();
   std::cout.flush();
   return code;
+}
+
+int run_config(const config_args& args) {
+  auto use = args.purpose == "forward" ? topology::purpose::forward
+             : args.purpose == "replay" ? topology::purpose::replay
+                                        : topology::purpose::monitor;
+  try {
+    auto layout = topology::load(args.config_path, use);
+    std::cout << layout.describe(use);
+    std::cerr << "genesys-relay config: " << layout.source << " is valid" << (layout.shorthand ? " (shorthand form)" : "") << "\n";
+    return 0;
+  } catch (const relay_error& e) {
+    std::cerr << "genesys-relay config: " << e.what() << "\n";
+    return 2;
+  }
 }
 
 int run_sse_parse(const sse_parse_args& args) {

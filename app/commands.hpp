@@ -30,11 +30,6 @@ std::string report_line(const sentiment::forward_report& r, bool json);
 // The monitor's counters under the names in docs/metrics.md, read at scrape time.
 void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& service);
 
-// The monitor, and the forwarder when given: when the monitor ends (signal or fatal error) the
-// forwarder stops taking triggers, finishes what is in flight and closes its sinks.
-boost::asio::awaitable<void> run_monitor_and_forwarder(sources::monitor_service& monitor,
-                                                       sentiment::forwarding_service* forwarding);
-
 struct monitor_args {
   std::optional<std::string> config_path;
   bool json = false;
@@ -50,6 +45,13 @@ struct forward_args {
   std::chrono::milliseconds wait{30'000};  // for the deliveries; what still retries stays in the outbox
 };
 int run_forward(const forward_args& args);
+
+// `genesys-relay config -c FILE`: the plan's description (exit 2 with the message when invalid).
+struct config_args {
+  std::optional<std::string> config_path;
+  std::string purpose = "monitor";
+};
+int run_config(const config_args& args);
 
 struct dlq_args {
   std::string action;  // list, show, replay, purge

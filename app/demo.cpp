@@ -20,13 +20,13 @@
 #include <map>
 
 #include "commands.hpp"
-#include "config/config.hpp"
 #include "core/error.hpp"
 #include "sim/aws_emulator.hpp"
 #include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/webhook_receiver.hpp"
 #include "sources/monitor_service.hpp"
+#include "topology/service.hpp"
 
 namespace grm::app {
 
@@ -60,37 +60,33 @@ std::vector<scheduled_fault> fault_plan() {
   };
 }
 
-sources::monitor_settings demo_settings(const sim::genesys_simulator& s, const sim::sim_options& o) {
-  sources::monitor_settings m;
-  m.api_base = s.https_url();
-  m.login_base = s.https_url();
-  m.credentials = {o.client_id, secret(o.client_secret)};
-  m.http.tls.ca_pem = s.certificate_pem();  // verification stays on: we trust the sim's certificate
+// The demo's service: both transports from the simulator (its certificate trusted explicitly),
+// chat ends to the sentiment transform, its payloads to EventBridge (the emulator), the CRM and
+// the marker, its alerts to EventBridge and an alert webhook.
+topology::plan demo_plan(const sim::genesys_simulator& s, const sim::sim_options& o, const sim::aws_emulator& aws,
+                         const sim::webhook_receiver& crm, const sim::webhook_receiver& alerts, const std::string& dir) {
+  auto p = sim::forwarding_plan(aws, crm, "/crm/sentiment");
+  p.genesys = sim::connect_to(s, o);
+  p.genesys.api_retry.base = milliseconds{200};
+  auto& m = p.monitor;
   m.use_notifications = true;
   m.use_sse = true;
-  m.notifications.topics = config::conversation_topics(o.queue_ids, o.user_ids);
+  for (auto& q : o.queue_ids) m.notifications.topics.push_back("v2.routing.queues." + q + ".conversations");
+  for (auto& u : o.user_ids) m.notifications.topics.push_back("v2.users." + u + ".conversations");
   m.notifications.heartbeat_timeout = milliseconds{5000};
   m.notifications.overlap = milliseconds{1000};
   m.sse.query_json = sources::default_sse_query({}, {});
   m.reconnect.max_retries = 0;
   m.reconnect.backoff.base = milliseconds{200};
   m.reconnect.backoff.cap = milliseconds{2000};
-  m.api_retry.base = milliseconds{200};
-  return m;
-}
-
-sentiment::forwarding_settings demo_forwarding(const sim::aws_emulator& aws, const sim::webhook_receiver& crm,
-                                               const sim::webhook_receiver& alerts, const std::string& dir) {
-  auto f = sim::forward_to(aws, crm, "/crm/sentiment");
-  sentiment::webhook_target hook;
-  hook.settings.url = alerts.https_url() + "/alerts";
-  hook.settings.body = sinks::webhook::body_shape::raw;
-  hook.settings.http.tls.ca_pem = alerts.certificate_pem();
-  f.alert_webhook = hook;
-  f.audit.path = dir + "/audit.jsonl";
-  f.state_path = dir + "/state.db";
-  f.triggers.retry_after = milliseconds{1000};
-  return f;
+  p.sources.push_back({"notifications", sources::transport::notifications, {}, o.queue_ids});
+  p.sources.push_back({"sse", sources::transport::sse, {}, {}});
+  p.sentiment->inputs = {"notifications", "sse"};
+  p.sentiment->settings.triggers.retry_after = milliseconds{1000};
+  p.sinks.push_back(sim::webhook_sink("alert_webhook", alerts, "/alerts", {"sentiment.alerts"}, sinks::webhook::body_shape::raw));
+  p.audit.path = dir + "/audit.jsonl";
+  p.delivery.state_path = dir + "/state.db";
+  return p;
 }
 
 }  // namespace
@@ -112,19 +108,20 @@ int run_demo(const demo_args& args) {
             << "; alert webhook: " << alerts.https_url() << "; audit and state in " << dir << "\n";
 
   asio::io_context ioc(1);
-  pipeline::event_router router;
   std::array<std::uint64_t, 5> by_source_ws{}, by_source_sse{};
-  router.on_any([&](const lifecycle_event& e) {
+  std::map<std::string, int> outcomes;
+  topology::service_hooks hooks;
+  hooks.on_event = [&](const lifecycle_event& e) {
     bool sse = fields_of(e).origin.starts_with("sse:");
     (sse ? by_source_sse : by_source_ws)[e.index()]++;
     if (args.json) std::cout << event_line(e, true) << '\n';
-  });
-  auto monitor_settings = demo_settings(simulator, o);
-  sources::monitor_service service(ioc.get_executor(), monitor_settings, router, log_line, print_stream_error);
-  sentiment::forwarding_service forwarding(ioc.get_executor(), service.api(), demo_forwarding(aws, crm, alerts, dir), log_line);
-  std::map<std::string, int> outcomes;
-  forwarding.on_report([&](const sentiment::forward_report& r) { ++outcomes[std::string(to_string(r.outcome))]; });
-  router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
+  };
+  hooks.on_stream_error = print_stream_error;
+  hooks.on_report = [&](const sentiment::forward_report& r) { ++outcomes[std::string(to_string(r.outcome))]; };
+  topology::service relay(ioc.get_executor(), demo_plan(simulator, o, aws, crm, alerts, dir), topology::purpose::monitor,
+                          log_line, std::move(hooks));
+  auto& service = *relay.monitor();
+  auto& forwarding = *relay.forwarding();
   auto total = duration<double>(args.duration_s);
   auto started = steady_clock::now();
   auto faults = fault_plan();
@@ -134,9 +131,9 @@ int run_demo(const demo_args& args) {
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](auto ec, int) {
-    if (!ec) service.stop();
+    if (!ec) relay.stop();
   });
-  asio::co_spawn(ioc, run_monitor_and_forwarder(service, &forwarding), [&](std::exception_ptr e) {
+  asio::co_spawn(ioc, relay.run(), [&](std::exception_ptr e) {
     signals.cancel();
     if (!e) return;
     failed = true;
@@ -167,7 +164,7 @@ int run_demo(const demo_args& args) {
                                  outcomes["forwarded"]);
       }
       if (frac >= 1.0) {
-        service.stop();
+        relay.stop();
         co_return;
       }
     }

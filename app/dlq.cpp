@@ -10,13 +10,13 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "config/config.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "delivery/database.hpp"
 #include "delivery/dead_letters.hpp"
 #include "delivery/outbox.hpp"
 #include "genesys/api.hpp"
+#include "topology/service.hpp"
 
 namespace grm::app {
 
@@ -59,37 +59,30 @@ int fail(int code, const std::string& m) {
 }
 
 int replay(const dlq_args& a) {
-  config::relay_config cfg;
-  try {
-    cfg = config::load(a.config_path, config::process_env, config::purpose::forward);
-  } catch (const relay_error& e) {
-    return fail(2, e.what());
-  }
   asio::io_context ioc(1);
-  auto& m = cfg.monitor;
-  genesys::api_session genesys(ioc.get_executor(), m.http, m.login_base, m.api_base, m.credentials, m.api_retry);
-  std::unique_ptr<sentiment::forwarding_service> service;
+  std::unique_ptr<topology::service> svc;
   try {
-    service = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys.api, cfg.forwarding, log_line);
+    svc = std::make_unique<topology::service>(ioc.get_executor(), topology::load(a.config_path, topology::purpose::replay),
+                                              topology::purpose::replay, log_line);
   } catch (const relay_error& e) {
     return fail(2, e.what());
   }
-  auto deliveries = asio::co_spawn(ioc, service->run_deliveries(), asio::use_future);
-  auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<sentiment::replay_report>> {
-    std::vector<sentiment::replay_report> out;
+  auto deliveries = asio::co_spawn(ioc, svc->run(), asio::use_future);
+  auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<delivery::replay_report>> {
+    std::vector<delivery::replay_report> out;
     std::exception_ptr failure;
     try {
-      out = co_await service->replay(filter_of(a), a.wait);
+      out = co_await svc->delivery().replay(filter_of(a), a.wait);
     } catch (...) {
       failure = std::current_exception();
     }
-    service->stop();
+    svc->stop();
     if (failure) std::rethrow_exception(failure);
     co_return out;
   }, asio::use_future);
   ioc.run();
   deliveries.get();
-  std::vector<sentiment::replay_report> reports;
+  std::vector<delivery::replay_report> reports;
   try {
     reports = done.get();
   } catch (const std::exception& e) {
@@ -110,17 +103,13 @@ int replay(const dlq_args& a) {
 
 int run_dlq(const dlq_args& a) {
   if (a.action == "replay") return replay(a);
-  config::relay_config cfg;
-  try {
-    cfg = config::load(a.config_path, config::process_env, config::purpose::inspect);
-  } catch (const relay_error& e) {
-    return fail(2, e.what());
-  }
   try {
     asio::io_context ioc(1);
-    delivery::database db(cfg.forwarding.state_path);
-    delivery::outbox box(ioc.get_executor(), db, cfg.forwarding.outbox);  // creates the tables in a new database
-    delivery::dead_letters letters(db);
+    // Reading the state only: no Genesys credentials, no sinks (the outbox creates its tables in a new database).
+    topology::service svc(ioc.get_executor(), topology::load(a.config_path, topology::purpose::inspect), topology::purpose::inspect,
+                          log_line);
+    auto& db = svc.database();
+    auto& letters = svc.delivery().dlq();
     if (a.action == "purge") {
       if (a.ids.empty() && !a.all && a.sink.empty() && a.older_than_h <= 0)
         return fail(2, "purge needs dead letter ids, --sink, --older-than-h or --all");

@@ -10,10 +10,11 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "config/config.hpp"
 #include "core/error.hpp"
 #include "genesys/api.hpp"
 #include "observability/metrics.hpp"
+#include "sources/monitor_service.hpp"
+#include "topology/service.hpp"
 
 namespace grm::app {
 
@@ -70,26 +71,20 @@ void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& s
 }
 
 int run_forward(const forward_args& args) {
-  config::relay_config cfg;
-  try {
-    cfg = config::load(args.config_path, config::process_env, config::purpose::forward);
-  } catch (const relay_error& e) {
-    std::cerr << "genesys-relay forward: " << e.what() << "\n";
-    return 2;
-  }
-  // --no-state skips the "done once" keys; the outbox stays durable (accepted is never memory-only).
-  if (args.no_state) cfg.forwarding.idempotency = false;
-  cfg.forwarding.triggers.periodic = std::chrono::seconds{0};
   asio::io_context ioc(1);
-  auto& m = cfg.monitor;
-  genesys::api_session genesys(ioc.get_executor(), m.http, m.login_base, m.api_base, m.credentials, m.api_retry);
-  std::unique_ptr<sentiment::forwarding_service> service;
+  std::unique_ptr<topology::service> svc;
   try {
-    service = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), genesys.api, cfg.forwarding, log_line);
+    auto layout = topology::load(args.config_path, topology::purpose::forward);
+    // --no-state skips the "done once" keys; the outbox stays durable (accepted is never memory-only).
+    if (args.no_state) layout.sentiment->settings.idempotency = false;
+    layout.sentiment->settings.triggers.periodic = std::chrono::seconds{0};
+    svc = std::make_unique<topology::service>(ioc.get_executor(), std::move(layout), topology::purpose::forward, log_line);
   } catch (const relay_error& e) {
     std::cerr << "genesys-relay forward: " << e.what() << "\n";
     return 2;
   }
+  auto* service = svc->forwarding();
+  const auto& state_path = svc->database().path();
   int code = 0;
   bool interrupted = false;
   std::string audit_error;
@@ -99,11 +94,11 @@ int run_forward(const forward_args& args) {
   signals.async_wait([&](auto ec, int) {
     if (ec) return;
     interrupted = true;
-    service->stop();
+    svc->stop();
   });
   bool still_delivering = false;
   // The sinks' drivers run while the conversations are forwarded and waited for.
-  auto deliveries = asio::co_spawn(ioc, service->run_deliveries(), asio::use_future);
+  auto deliveries = asio::co_spawn(ioc, svc->run(), asio::use_future);
   auto done = asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     std::exception_ptr failure;
     try {
@@ -121,7 +116,7 @@ int run_forward(const forward_args& args) {
     } catch (...) {
       failure = std::current_exception();
     }
-    service->stop();  // requests in flight finish; what still retries stays in the outbox
+    svc->stop();  // requests in flight finish; what still retries stays in the outbox
     signals.cancel();
     if (failure) std::rethrow_exception(failure);
   }, asio::use_future);
@@ -135,7 +130,7 @@ int run_forward(const forward_args& args) {
   auto waiting = service->stats().audit_waiting;
   if (!audit_error.empty()) {
     std::cerr << "genesys-relay forward: " << audit_error << "; "
-              << waiting << " audit record(s) kept in " << cfg.forwarding.state_path
+              << waiting << " audit record(s) kept in " << state_path
               << " and written by the next run once the log is writable"
               << "\n";
     return 1;
@@ -148,7 +143,7 @@ int run_forward(const forward_args& args) {
   }
   if (still_delivering && code == 0) {
     std::cerr << "genesys-relay forward: some deliveries were still retrying after " << args.wait.count() / 1000
-              << " s; they stay in the outbox (" << cfg.forwarding.state_path
+              << " s; they stay in the outbox (" << state_path
               << ") and `genesys-relay monitor` delivers them\n";
     return 4;
   }

@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
   forward->add_option("--wait", wait_s, "seconds to wait for the deliveries; what still retries stays in the outbox (exit 4)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
 
+  grm::app::config_args cfg;
+  auto* config_cmd = app.add_subcommand("config", "Check a config file and print the service it builds, component by component (no secrets)");
+  config_cmd->add_option("-c,--config", cfg.config_path, "TOML config file")->required();
+  config_cmd->add_option("--for", cfg.purpose, "what it is built for: monitor, forward or replay")
+      ->capture_default_str()->check(CLI::IsMember({"monitor", "forward", "replay"}));
+
   grm::app::dlq_args dlq;
   double dlq_wait_s = 30;
   auto* dlq_cmd = app.add_subcommand("dlq", "Dead letters: what a sink refused or what still failed at outbox.max_age_h");
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
   if (*forward) return grm::app::run_forward(fwd);
   dlq.wait = std::chrono::milliseconds{static_cast<std::int64_t>(dlq_wait_s * 1000)};
   if (*dlq_cmd) return grm::app::run_dlq(dlq);
+  if (*config_cmd) return grm::app::run_config(cfg);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);

@@ -28,6 +28,10 @@
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
+#include "sinks/eventbridge/component.hpp"
+#include "sinks/genesys_attributes/component.hpp"
+#include "sinks/webhook/component.hpp"
+#include "topology/service.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono;
@@ -111,22 +115,24 @@ int main(int argc, char** argv) {
   std::unique_ptr<grm::sim::webhook_receiver> crm;
   grm::net::http_client_options ho;
   ho.max_idle_per_host = concurrency + 4;
-  sentiment::forwarding_settings fs;
+  grm::topology::plan fs;
   if (external) {
-    sentiment::eventbridge_target eb;
+    grm::sinks::eventbridge::eventbridge_target eb;
     eb.settings.region = "us-east-1";
     eb.settings.endpoint = eventbridge_url;
     eb.settings.max_entries = 1;  // one PutEvents per conversation, as the seed sends (the mock answers one entry)
     auto key = grm::sim::aws_emulator_options{}.keys.at(0);  // any key: the mock does not check signatures
     eb.keys = grm::aws::credentials{key.access_key_id, grm::secret(key.secret_access_key), {}, std::nullopt, "bench"};
-    fs.eventbridge = eb;
-    sentiment::webhook_target hook;
-    hook.settings.url = crm_url;
-    fs.crm = hook;
+    fs.sentiment = grm::topology::sentiment_plan{};
+    fs.sinks.push_back({"eventbridge", {"sentiment"}, std::make_unique<grm::sinks::eventbridge::component>(std::move(eb))});
+    grm::sinks::webhook::webhook_settings hook;
+    hook.url = crm_url;
+    fs.sinks.push_back({"crm", {"sentiment"}, std::make_unique<grm::sinks::webhook::component>(std::move(hook))});
     // The seed's flow, as the Node peer runs it: analytics query, PUT attributes, alert as a log line.
-    fs.forwarder.source = sentiment::source_kind::analytics;
-    fs.marker = sentiment::marker_target{{.participant = false, .conversation = true}, {}};
-    fs.forwarder.escalation_threshold = 0.85;  // the seed's example config
+    fs.sentiment->settings.forwarder.source = sentiment::source_kind::analytics;
+    fs.sinks.push_back({"marker", {"sentiment"}, std::make_unique<grm::sinks::genesys_attributes::component>(
+                                                     grm::sinks::genesys_attributes::attributes_settings{.participant = false, .conversation = true})});
+    fs.sentiment->settings.forwarder.escalation_threshold = 0.85;  // the seed's example config
   } else {
     grm::sim::sim_options so;
     so.max_conversations = 1;
@@ -144,29 +150,30 @@ int main(int argc, char** argv) {
     crm = std::make_unique<grm::sim::webhook_receiver>();
     genesys_url = genesys->https_url();
     ho.tls.ca_pem = genesys->certificate_pem();
-    fs = grm::sim::forward_to(*aws, *crm);
+    fs = grm::sim::forwarding_plan(*aws, *crm);
   }
-  fs.eventbridge->http.max_idle_per_host = 12;
-  fs.crm->settings.http.max_idle_per_host = concurrency + 4;
-  fs.eventbridge->delivery.max_in_flight = 8;
-  fs.crm->delivery.max_in_flight = concurrency + 1;
-  fs.eventbridge->alerts = false;
+  fs.sink_as<grm::sinks::eventbridge::component>("eventbridge")->target.http.max_idle_per_host = 12;
+  fs.sink_as<grm::sinks::webhook::component>("crm")->settings.http.max_idle_per_host = concurrency + 4;
+  fs.sink("eventbridge")->component->delivery.max_in_flight = 8;
+  fs.sink("crm")->component->delivery.max_in_flight = concurrency + 1;
+  fs.sink("eventbridge")->inputs = {"sentiment"};  // alerts as log lines only
   auto dir = std::filesystem::temp_directory_path() / ("grm-forward-load-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   fs.audit.path = (dir / "audit.jsonl").string();
-  fs.state_path = state;
+  fs.delivery.state_path = state;
+  fs.genesys.api_base = fs.genesys.login_base = genesys_url;
+  fs.genesys.http = ho;
+  fs.genesys.credentials = {"sim-client", grm::secret("sim-secret")};
+  fs.genesys.api_retry = {.max_attempts = 4, .base = milliseconds{100}};
 
   asio::io_context ioc(1);
-  grm::genesys::api_session genesys_api(ioc.get_executor(), ho, genesys_url, genesys_url,
-                                       {"sim-client", grm::secret("sim-secret")},
-                                       {.max_attempts = 4, .base = milliseconds{100}});
   std::ofstream log_out(log_path, std::ios::app);
-  sentiment::forwarding_service service(ioc.get_executor(), genesys_api.api, fs, [&](grm::severity, std::string_view m) {
-    log_out << m << '\n';
-  });
+  grm::topology::service relay(ioc.get_executor(), std::move(fs), grm::topology::purpose::forward,
+                               [&](grm::severity, std::string_view m) { log_out << m << '\n'; });
+  auto& service = *relay.forwarding();
 
   // The sinks' drivers deliver while forward() waits for each conversation's deliveries.
-  auto deliveries = asio::co_spawn(ioc, service.run_deliveries(), asio::use_future);
+  auto deliveries = asio::co_spawn(ioc, relay.run(), asio::use_future);
   auto warm = forward_all(ioc, service, warm_ids, concurrency, false);
   if (warmup > 0 && warm.ok == 0) {
     std::cerr << "forward_load: every warm-up conversation failed: " << warm.first_failure << "\n";
@@ -175,7 +182,7 @@ int main(int argc, char** argv) {
   auto t0 = steady_clock::now();
   auto r = forward_all(ioc, service, ids, concurrency, true);
   double seconds_taken = duration<double>(steady_clock::now() - t0).count();
-  service.stop();
+  relay.stop();
   while (deliveries.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
   std::filesystem::remove_all(dir);
 

@@ -21,7 +21,8 @@
 #include <iostream>
 
 #include "bench/workload.hpp"
-#include "config/config.hpp"
+#include "genesys/api.hpp"
+#include "sim/forwarding_targets.hpp"
 #include "core/secret.hpp"
 #include "core/time.hpp"
 #include "net/http.hpp"
@@ -51,7 +52,7 @@ struct sse_pipeline {
   pipeline::event_router router;
   std::string line;
   std::uint64_t errors = 0;
-  pipeline::monitor_pipeline p{router, {}, [this](const pipeline::stream_error&) { ++errors; }};
+  pipeline::monitor_pipeline p{router, {}, {}, [this](const pipeline::stream_error&) { ++errors; }};
   net::sse_parser parser{{[this](const net::sse_event& e) { p.sse_data(e.data, "load"); }, {}, {}}};
   std::vector<double> chunk_ms;
 
@@ -145,14 +146,14 @@ result run_sim(double rate, double duration_s) {
       if (auto ts = parse_rfc3339(f.timestamp))
         r.latency_ms.push_back(duration<double, std::milli>(system_clock::now() - *ts).count());
   });
+  auto c = sim::connect_to(simulator, o);
+  genesys::api_session session(ioc.get_executor(), c.http, c.login_base, c.api_base, c.credentials, c.api_retry);
   sources::monitor_settings m;
-  m.api_base = m.login_base = simulator.https_url();
-  m.credentials = {o.client_id, secret(o.client_secret)};
-  m.http.tls.ca_pem = simulator.certificate_pem();
   m.use_notifications = m.use_sse = true;
-  m.notifications.topics = config::conversation_topics(o.queue_ids, o.user_ids);
+  for (auto& q : o.queue_ids) m.notifications.topics.push_back("v2.routing.queues." + q + ".conversations");
+  for (auto& u : o.user_ids) m.notifications.topics.push_back("v2.users." + u + ".conversations");
   m.sse.query_json = sources::default_sse_query({}, {});
-  sources::monitor_service service(ioc.get_executor(), m, router, [](auto, auto) {}, [&](auto&) { ++r.errors; });
+  sources::monitor_service service(ioc.get_executor(), session, m, router, [](auto, auto) {}, [&](auto&) { ++r.errors; });
   asio::co_spawn(ioc, service.run(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
   auto t0 = steady_clock::now();
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {

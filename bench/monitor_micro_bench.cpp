@@ -57,7 +57,7 @@ void BM_SseParseDecodeRoute(benchmark::State& state) {
     pipeline::event_router router;
     std::string line;
     bench::attach_tutorial_listeners(router, line);
-    pipeline::monitor_pipeline p(router, {}, [&](const pipeline::stream_error&) { ++errors; });
+    pipeline::monitor_pipeline p(router, {}, {}, [&](const pipeline::stream_error&) { ++errors; });
     net::sse_parser parser({[&](const net::sse_event& e) { p.sse_data(e.data, "bench"); }, {}, {}});
     feed_in_chunks(w.bytes, [&](std::string_view c) { parser.feed(c); });
     handled += p.counters().total_routed() + p.counters().duplicates;
@@ -77,7 +77,7 @@ void BM_NotificationDecodeRoute(benchmark::State& state) {
     pipeline::event_router router;
     std::string line;
     bench::attach_tutorial_listeners(router, line);
-    pipeline::monitor_pipeline p(router, {}, [&](const pipeline::stream_error&) { ++errors; });
+    pipeline::monitor_pipeline p(router, {}, {}, [&](const pipeline::stream_error&) { ++errors; });
     for (auto& f : frames) benchmark::DoNotOptimize(p.notification(f, "bench"));
     benchmark::DoNotOptimize(line);
   }

@@ -18,7 +18,7 @@ set +e
 msg="$(env -u GENESYSCLOUD_OAUTHCLIENT_ID GENESYSCLOUD_REGION=mypurecloud.com "$bin" monitor 2>&1 >/dev/null)"; code=$?
 set -e
 [ $code -eq 2 ] || fail "missing config should exit 2, got $code"
-[ "$msg" == "genesys-relay: monitor: no topics to subscribe to: set monitor.queues, monitor.users or monitor.topics (or use transports = [\"sse\"])" ] \
+[ "$msg" == "genesys-relay: <defaults>: monitor: no topics to subscribe to: set monitor.queues, monitor.users or monitor.topics (or use the sse source)" ] \
   || [ "$msg" == "genesys-relay: missing OAuth client id: set GENESYSCLOUD_OAUTHCLIENT_ID (or genesys.client_id in the config file)" ] \
   || fail "unexpected message: $msg"
 
@@ -191,4 +191,18 @@ echo "cli_smoke: monitor + forwarder + metrics ok"
 out="$("$bin" demo --duration 2 2>/dev/null)"
 echo "$out" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' && fail "log lines on stdout: $(echo "$out" | head -3)"
 echo "$out" | grep -q "genesys-relay demo summary" || fail "demo summary missing from stdout"
+# config: the service a file builds, component by component; a wiring mistake is exit 2 with file:line.
+examples="$(dirname "$0")/../config/examples"
+out=$(GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret "$bin" config -c "$examples/lifecycle-to-sinks.toml" 2>"$tmp/config.err")
+echo "$out" | grep -q "^sink ends_hook type=webhook inputs=\[chat_ends\] " || fail "config printed: $out"
+echo "$out" | grep -q "^transform chat_ends type=filter inputs=\[genesys\] event_types=\[end\]" || fail "config printed: $out"
+grep -q "lifecycle-to-sinks.toml is valid$" "$tmp/config.err" || fail "config said: $(cat "$tmp/config.err")"
+printf '[genesys]\napi_url = "https://127.0.0.1:9443"\nclient_id = "sim-client"\n[sources.ws]\ntype = "notifications"\nqueues = ["q"]\n[sinks.crm]\ntype = "webhook"\ninputs = ["sentimnt"]\nurl = "https://crm.example.com"\n' >"$tmp/bad.toml"
+set +e
+msg=$(GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret "$bin" config -c "$tmp/bad.toml" 2>&1); code=$?
+set -e
+[ $code -eq 2 ] || fail "a wiring mistake should exit 2, got $code: $msg"
+[ "$msg" == "genesys-relay config: $tmp/bad.toml:9: sinks.crm.inputs: 'sentimnt' is not a source, a transform or one of its outputs (ws)" ] \
+  || fail "wiring mistake message: $msg"
+echo "cli_smoke: config ok"
 echo "cli_smoke: ok"

@@ -17,12 +17,15 @@
 #include "genesys/api.hpp"
 #include "net/http.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
+#include "topology/service.hpp"
 #include "pipeline/sentiment/sentiment.hpp"
 #include "sim/aws_emulator.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
 #include "sim/forwarding_targets.hpp"
+#include "sinks/eventbridge/component.hpp"
+#include "sinks/genesys_attributes/component.hpp"
 #include "sinks/webhook/sink.hpp"
 #include "tests/support/sim_org.hpp"
 
@@ -45,13 +48,13 @@ std::vector<json::object> read_lines(const std::string& path) {
   return out;
 }
 
-// The forwarding service with its sinks (EventBridge, the CRM webhook, the marker, the alert
+// The service as `genesys-relay forward` builds it (the composition root, purpose forward): the
+// sentiment transform with its sinks (EventBridge, the CRM webhook, the marker, the alert
 // webhook) over the outbox; forward() waits for the deliveries like the one-shot command.
 class Forwarder : public ::testing::Test, protected testing::sim_org {
  protected:
   sim::webhook_receiver alerts;
-  std::unique_ptr<genesys::api_session> session;
-  std::unique_ptr<sentiment::forwarding_service> service;
+  std::unique_ptr<topology::service> service;
   std::future<void> deliveries;
   std::vector<std::string> logs;
   std::string aws_secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -60,38 +63,40 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
   void SetUp() override { make_forwarder({}); }
   void TearDown() override { stop(); }
 
-  sentiment::forwarding_settings settings(const sentiment::forwarder_settings& f) {
-    auto s = sim::forward_to(aws, crm);
-    s.forwarder = f;
-    s.forwarder.alert_log = false;
-    s.eventbridge->keys->secret_access_key = secret(aws_secret);
-    sentiment::webhook_target hook;
-    hook.settings.url = alerts.https_url() + "/alerts";
-    hook.settings.body = sinks::webhook::body_shape::raw;
-    hook.settings.http.tls.ca_pem = alerts.certificate_pem();
-    s.alert_webhook = hook;
-    for (auto* o : {&s.eventbridge->delivery, &s.crm->delivery, &s.marker->delivery, &s.alert_webhook->delivery}) {
-      o->backoff_base = milliseconds{1};
-      o->backoff_cap = milliseconds{5};
-      o->max_attempts = 3;  // these tests read final reports: a failing sink is dead-lettered quickly
+  topology::plan plan(const sentiment::forwarder_settings& f) {
+    auto p = sim::forwarding_plan(aws, crm);
+    p.genesys = sim::connect_to(genesys, {});
+    p.genesys.credentials.client_secret = secret(genesys_secret);
+    p.genesys.api_retry = net::retry_policy{.max_attempts = 3, .base = milliseconds{5}};
+    p.sentiment->settings.forwarder = f;
+    p.sentiment->settings.forwarder.alert_log = false;
+    eventbridge(p).keys->secret_access_key = secret(aws_secret);
+    p.sinks.push_back(sim::webhook_sink("alert_webhook", alerts, "/alerts", {"sentiment.alerts"}, sinks::webhook::body_shape::raw));
+    for (auto& sink : p.sinks) {
+      auto& o = sink.component->delivery;
+      o.backoff_base = milliseconds{1};
+      o.backoff_cap = milliseconds{5};
+      o.max_attempts = 3;  // these tests read final reports: a failing sink is dead-lettered quickly
     }
-    s.audit.path = dir + "/audit.jsonl";
-    s.state_path = dir + "/state.db";
-    return s;
+    p.audit.path = dir + "/audit.jsonl";
+    p.delivery.state_path = dir + "/state.db";
+    return p;
   }
 
-  void make_forwarder(const sentiment::forwarder_settings& f, std::function<void(sentiment::forwarding_settings&)> change = {}) {
+  static sinks::eventbridge::eventbridge_target& eventbridge(topology::plan& p) {
+    return p.sink_as<sinks::eventbridge::component>("eventbridge")->target;
+  }
+  static sinks::genesys_attributes::attributes_settings& marker(topology::plan& p) {
+    return p.sink_as<sinks::genesys_attributes::component>("marker")->settings;
+  }
+
+  void make_forwarder(const sentiment::forwarder_settings& f, std::function<void(topology::plan&)> change = {}) {
     stop();
-    net::http_client_options ho;
-    ho.tls.ca_pem = genesys.certificate_pem();
-    session = std::make_unique<genesys::api_session>(ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
-                                                     genesys::client_credentials{"sim-client", secret(genesys_secret)},
-                                                     net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
-    auto s = settings(f);
-    if (change) change(s);
-    service = std::make_unique<sentiment::forwarding_service>(ioc.get_executor(), session->api, s,
-                                                              [this](severity, std::string_view m) { logs.emplace_back(m); });
-    deliveries = asio::co_spawn(ioc, service->run_deliveries(), asio::use_future);
+    auto p = plan(f);
+    if (change) change(p);
+    service = std::make_unique<topology::service>(ioc.get_executor(), std::move(p), topology::purpose::forward,
+                                                  [this](severity, std::string_view m) { logs.emplace_back(m); });
+    deliveries = asio::co_spawn(ioc, service->run(), asio::use_future);
   }
 
   void stop() {
@@ -110,7 +115,7 @@ class Forwarder : public ::testing::Test, protected testing::sim_org {
   }
 
   forward_report forward(const std::string& id, std::string trigger = "manual") {
-    auto f = asio::co_spawn(ioc, service->forward(id, std::move(trigger), seconds{20}), asio::use_future);
+    auto f = asio::co_spawn(ioc, service->forwarding()->forward(id, std::move(trigger), seconds{20}), asio::use_future);
     ioc.restart();
     while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
     return f.get();
@@ -286,7 +291,7 @@ TEST_F(Forwarder, AMarkerRefusedWith403Or404IsDeadLetteredAndEventBridgeAndTheCr
 
 TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
   genesys.add_sentiment(chat(9));
-  make_forwarder({}, [](auto& s) { s.marker->settings = {.participant = false, .conversation = true}; });
+  make_forwarder({}, [](auto& p) { marker(p) = {.participant = false, .conversation = true}; });
   auto r = forward(conversation(9));
   EXPECT_EQ(to_string(r.outcome), "forwarded");
   auto rec = genesys.sentiment_of(conversation(9));
@@ -297,7 +302,7 @@ TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {
 TEST_F(Forwarder, TheSeedsOwnFlowAnalyticsThenPutWorksWithoutTheParticipantRead) {
   genesys.add_sentiment(chat(12));
   make_forwarder(with([](auto& o) { o.source = sentiment::source_kind::analytics; }),
-                 [](auto& s) { s.marker->settings = {.participant = false, .conversation = true}; });
+                 [](auto& p) { marker(p) = {.participant = false, .conversation = true}; });
   auto r = forward(conversation(12));
   ASSERT_EQ(to_string(r.outcome), "forwarded") << r.reason;
   EXPECT_EQ(delivery_to(r, "marker")->detail, "written on the conversation");
@@ -417,7 +422,7 @@ TEST_F(Forwarder, GatewayTimeoutsBeyondTheRetryBudgetFailThatConversationOnly) {
 }
 
 TEST_F(Forwarder, AuditLogRotatesBySize) {
-  make_forwarder({}, [this](auto& s) { s.audit = {dir + "/small.jsonl", 2000, 2}; });
+  make_forwarder({}, [this](auto& p) { p.audit = {dir + "/small.jsonl", 2000, 2}; });
   for (int i = 20; i < 26; ++i) {
     genesys.add_sentiment(chat(i));
     forward(conversation(i));

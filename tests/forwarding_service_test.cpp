@@ -18,7 +18,6 @@
 
 #include <boost/json.hpp>
 
-#include "config/config.hpp"
 #include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
 #include "observability/health.hpp"
@@ -29,7 +28,11 @@
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
+#include "sinks/eventbridge/component.hpp"
+#include "sinks/file/component.hpp"
+#include "sinks/webhook/component.hpp"
 #include "sources/monitor_service.hpp"
+#include "topology/service.hpp"
 #include "tests/support/sim_org.hpp"
 
 namespace grm {
@@ -50,11 +53,19 @@ lifecycle_event event(lifecycle kind, const std::string& id, std::string media =
   return make_event(kind, f);
 }
 
+sinks::eventbridge::eventbridge_target& eventbridge(topology::plan& p) {
+  return p.sink_as<sinks::eventbridge::component>("eventbridge")->target;
+}
+sinks::webhook::webhook_settings& crm_of(topology::plan& p) { return p.sink_as<sinks::webhook::component>("crm")->settings; }
+
+// The service as the composition root builds it for the monitor, without sources: the test
+// feeds lifecycle events to the sentiment transform itself (forwarding()->on_event).
 class ForwardingService : public ::testing::Test, protected testing::sim_org {
  protected:
   std::unique_ptr<genesys::api_session> genesys_api;
   metrics::registry registry;
-  std::unique_ptr<sentiment::forwarding_service> service;
+  std::unique_ptr<topology::service> relay;
+  sentiment::forwarding_service* service = nullptr;
   std::vector<forward_report> reports;
   std::vector<std::string> logs;
 
@@ -68,46 +79,57 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
 
   void TearDown() override { close(); }
 
-  sentiment::forwarding_settings settings() {
-    auto s = sim::forward_to(aws, crm);
-    for (auto* o : {&s.eventbridge->delivery, &s.crm->delivery, &s.marker->delivery}) {
-      o->backoff_base = milliseconds{1};
-      o->backoff_cap = milliseconds{20};
-      o->breaker.open_for = milliseconds{20};
+  topology::plan settings() {
+    auto s = sim::forwarding_plan(aws, crm);
+    s.genesys = sim::connect_to(genesys, {});
+    s.genesys.api_retry = net::retry_policy{.max_attempts = 3, .base = milliseconds{5}};
+    for (auto& sink : s.sinks) {
+      auto& o = sink.component->delivery;
+      o.backoff_base = milliseconds{1};
+      o.backoff_cap = milliseconds{20};
+      o.breaker.open_for = milliseconds{20};
     }
     s.audit.path = dir + "/audit.jsonl";
-    s.state_path = dir + "/state.db";
-    s.triggers.retry_after = milliseconds{50};
-    s.forwarder.alert_log = false;
+    s.delivery.state_path = dir + "/state.db";
+    s.sentiment->settings.triggers.retry_after = milliseconds{50};
+    s.sentiment->settings.forwarder.alert_log = false;
     return s;
   }
 
-  void start(sentiment::forwarding_settings s) {
-    service = std::make_unique<sentiment::forwarding_service>(
-        ioc.get_executor(), genesys_api->api, std::move(s), [this](severity, std::string_view m) { logs.emplace_back(m); },
-        &registry);
-    service->on_report([this](const forward_report& r) { reports.push_back(r); });
+  void start(topology::plan&& s) {
+    close();
+    topology::service_hooks hooks;
+    hooks.metrics = &registry;
+    hooks.on_report = [this](const forward_report& r) { reports.push_back(r); };
+    relay = std::make_unique<topology::service>(ioc.get_executor(), std::move(s), topology::purpose::monitor,
+                                                [this](severity, std::string_view m) { logs.emplace_back(m); }, std::move(hooks));
+    service = relay->forwarding();
+  }
+  // The test reads the paths afterwards: they are put back into the plan it passed.
+  void start(topology::plan& s) {
+    auto audit = s.audit;
+    auto state = s.delivery.state_path;
+    start(std::move(s));
+    s.audit = audit;
+    s.delivery.state_path = state;
   }
 
   // Runs the service until `done` holds (bounded), then stops it and waits for run() to return.
   bool run_until(const std::function<bool()>& done, seconds limit = seconds{20}) {
-    auto finished = asio::co_spawn(ioc, service->run(), asio::use_future);
+    auto finished = asio::co_spawn(ioc, relay->run(), asio::use_future);
     ioc.restart();
     auto deadline = steady_clock::now() + limit;
     while (!done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
     bool ok = done();
-    service->stop();
+    relay->stop();
     while (finished.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
     finished.get();
     return ok;
   }
 
   void close() {
-    if (!service) return;
-    auto f = asio::co_spawn(ioc, service->close(), asio::use_future);
-    ioc.restart();
-    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
-    service.reset();
+    service = nullptr;
+    relay.reset();
   }
 
   void add_chat(int n) {
@@ -160,7 +182,7 @@ TEST_F(ForwardingService, FinishedKeysPastTheRetentionArePrunedAtStart) {
   ASSERT_TRUE(run_until([&] { return !reports.empty(); }));
   close();
   auto s = settings();
-  s.triggers.state_retention = std::chrono::hours{0};  // everything finished is past it
+  s.sentiment->settings.triggers.state_retention = std::chrono::hours{0};  // everything finished is past it
   start(s);
   // Two keys: the trigger and the conversation's alert.
   ASSERT_TRUE(run_until([&] {
@@ -204,7 +226,7 @@ TEST_F(ForwardingService, ATriggerQueuedWhenTheProcessStoppedIsResumedByTheNextR
 TEST_F(ForwardingService, ASinkFailureIsRetriedByTheOutboxAloneWithTheSamePayload) {
   add_chat(4);
   auto s = settings();
-  s.eventbridge->alerts = false;  // the failing requests are the payload's
+  std::erase(s.sink("eventbridge")->inputs, "sentiment.alerts");  // the failing requests are the payload's
   start(s);
   aws.fail_next(2, 500);
   service->on_event(event(lifecycle::end, conversation(4)));
@@ -225,8 +247,8 @@ TEST_F(ForwardingService, ASinkFailureIsRetriedByTheOutboxAloneWithTheSamePayloa
 TEST_F(ForwardingService, ExpiredAwsCredentialsFailForwardsWithTheReasonAndTheServiceGoesOn) {
   for (int n : {10, 11}) add_chat(n);
   auto s = settings();
-  s.eventbridge->keys->expiration = std::chrono::system_clock::now() - hours{1};
-  s.eventbridge->keys->source = "the test's expired key";
+  eventbridge(s).keys->expiration = std::chrono::system_clock::now() - hours{1};
+  eventbridge(s).keys->source = "the test's expired key";
   start(s);
   service->on_event(event(lifecycle::end, conversation(10)));
   service->on_event(event(lifecycle::end, conversation(11)));
@@ -249,7 +271,7 @@ TEST_F(ForwardingService, AnUnwritableAuditLogKeepsItsRecordsAndTheWorkersGoOn) 
   for (int n : {20, 21, 22}) add_chat(n);
   auto s = settings();
   std::filesystem::create_symlink("/dev/full", s.audit.path);
-  s.triggers.max_in_flight = 1;  // one worker: it must survive every failed write
+  s.sentiment->settings.triggers.max_in_flight = 1;  // one worker: it must survive every failed write
   start(s);
   health::registry checks;
   service->add_health_checks(checks);
@@ -293,9 +315,9 @@ TEST_F(ForwardingService, NotAnalysedYetNeverHoldsAWorker) {
   genesys.add_sentiment(slow);
   add_chat(24);
   auto s = settings();
-  s.triggers.max_in_flight = 1;
-  s.forwarder.not_analysed_horizon = seconds{600};
-  s.forwarder.not_analysed_backoff = milliseconds{20};
+  s.sentiment->settings.triggers.max_in_flight = 1;
+  s.sentiment->settings.forwarder.not_analysed_horizon = seconds{600};
+  s.sentiment->settings.forwarder.not_analysed_backoff = milliseconds{20};
   start(s);
   service->on_event(event(lifecycle::end, conversation(23)));
   service->on_event(event(lifecycle::end, conversation(24)));
@@ -318,12 +340,12 @@ TEST_F(ForwardingService, ATriggerTheStateDatabaseCannotRecordIsReportedAndRecor
   health::registry checks;
   service->add_health_checks(checks);
   sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(s.state_path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(s.delivery.state_path.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_NO_THROW(service->on_event(event(lifecycle::end, conversation(25))));
   EXPECT_EQ(service->stats().unrecorded, 1u);
   EXPECT_TRUE(logged("cannot record trigger conversation-end for conversation " + conversation(25) + ": state database " +
-                     s.state_path + ": database is locked; kept and tried again in 1 s"))
+                     s.delivery.state_path + ": database is locked; kept and tried again in 1 s"))
       << ::testing::PrintToString(logs);
   EXPECT_FALSE(checks.ready());
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -338,7 +360,7 @@ TEST_F(ForwardingService, ATriggerTheStateDatabaseCannotRecordIsReportedAndRecor
 TEST_F(ForwardingService, AFullQueueRefusesTheTriggerLoudlyAndKeepsItForTheNextRun) {
   for (int n : {5, 6}) add_chat(n);
   auto s = settings();
-  s.triggers.max_pending = 1;
+  s.sentiment->settings.triggers.max_pending = 1;
   start(s);
   service->on_event(event(lifecycle::end, conversation(5)));
   service->on_event(event(lifecycle::end, conversation(6)));
@@ -357,8 +379,8 @@ TEST_F(ForwardingService, AFullQueueRefusesTheTriggerLoudlyAndKeepsItForTheNextR
 TEST_F(ForwardingService, PeriodicTriggersForwardActiveConversationsUntilTheyEnd) {
   add_chat(7);
   auto s = settings();
-  s.triggers.periodic = seconds{1};
-  s.triggers.on_end = false;
+  s.sentiment->settings.triggers.periodic = seconds{1};
+  s.sentiment->settings.triggers.on_end = false;
   start(s);
   service->on_event(event(lifecycle::start, conversation(7)));
   ASSERT_TRUE(run_until([&] { return forwarded() >= 1; })) << ::testing::PrintToString(logs);
@@ -371,9 +393,9 @@ TEST_F(ForwardingService, PeriodicTriggersForwardActiveConversationsUntilTheyEnd
 TEST_F(ForwardingService, PeriodicTriggersStopForAConversationWhoseEndWasNeverSeen) {
   add_chat(26);
   auto s = settings();
-  s.triggers.periodic = seconds{1};
-  s.triggers.periodic_max_age = seconds{0};  // already too old at its first period
-  s.triggers.on_end = false;
+  s.sentiment->settings.triggers.periodic = seconds{1};
+  s.sentiment->settings.triggers.periodic_max_age = seconds{0};  // already too old at its first period
+  s.sentiment->settings.triggers.on_end = false;
   start(s);
   service->on_event(event(lifecycle::start, conversation(26)));
   ASSERT_TRUE(run_until([&] { return logged("no end seen"); })) << ::testing::PrintToString(logs);
@@ -400,8 +422,8 @@ TEST_F(ForwardingService, OutcomesAndStageLatenciesReachTheMetrics) {
 
 TEST_F(ForwardingService, AnUnreadableCertificateFileIsAConfigErrorNamingTheSetting) {
   auto s = settings();
-  s.crm->settings.http.tls.ca_file = dir + "/missing.pem";
-  s.crm->settings.http.tls.ca_file_setting = "crm.ca_file";
+  crm_of(s).http.tls.ca_file = dir + "/missing.pem";
+  crm_of(s).http.tls.ca_file_setting = "crm.ca_file";
   try {
     start(s);
     ADD_FAILURE() << "started";
@@ -416,10 +438,10 @@ TEST_F(ForwardingService, AnUnreadableCertificateFileIsAConfigErrorNamingTheSett
 TEST_F(ForwardingService, EventBridgeRefusesAnUntrustedCertificateWhileTheCrmWebhookIsUnverified) {
   add_chat(12);
   auto s = settings();
-  s.eventbridge->http.tls.ca_pem.clear();  // the emulator's self-signed certificate is not trusted
-  s.eventbridge->delivery.max_attempts = 1;
-  s.crm->settings.http.tls.ca_pem.clear();
-  s.crm->settings.http.tls.verify_peer = false;  // what crm.tls_verify = false sets
+  eventbridge(s).http.tls.ca_pem.clear();  // the emulator's self-signed certificate is not trusted
+  s.sink("eventbridge")->component->delivery.max_attempts = 1;
+  crm_of(s).http.tls.ca_pem.clear();
+  crm_of(s).http.tls.verify_peer = false;  // what crm.tls_verify = false sets
   start(s);
   service->on_event(event(lifecycle::end, conversation(12)));
   ASSERT_TRUE(run_until([&] { return !reports.empty(); })) << ::testing::PrintToString(logs);
@@ -450,17 +472,18 @@ TEST(Backfill, ChatsThatEndedWhileTheRelayWasStoppedAreForwardedAfterItStarts) {
   sim::genesys_simulator genesys(so);
   sim::aws_emulator aws;
   sim::webhook_receiver crm;
-  net::http_client_options ho;
-  ho.tls.ca_pem = genesys.certificate_pem();
-  genesys::api_session session(ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
-                               genesys::client_credentials{"sim-client", secret("sim-secret")},
-                               net::retry_policy{.max_attempts = 3, .base = milliseconds{5}});
-  auto fs = sim::forward_to(aws, crm);
-  fs.state_path = dir + "/state.db";
-  fs.audit.path = dir + "/audit.jsonl";
-  fs.forwarder.alert_log = false;
+  auto make_plan = [&] {
+    auto p = sim::forwarding_plan(aws, crm);
+    p.genesys = sim::connect_to(genesys, so);
+    p.genesys.api_retry = net::retry_policy{.max_attempts = 3, .base = milliseconds{5}};
+    p.delivery.state_path = dir + "/state.db";
+    p.audit.path = dir + "/audit.jsonl";
+    p.sentiment->settings.forwarder.alert_log = false;
+    return p;
+  };
   std::vector<std::string> logs;
-  auto run_for = [&](sentiment::forwarding_service& svc, const std::function<bool()>& done) {
+  auto log = [&](severity, std::string_view l) { logs.emplace_back(l); };
+  auto run_for = [&](topology::service& svc, const std::function<bool()>& done) {
     auto f = asio::co_spawn(ioc, svc.run(), asio::use_future);
     ioc.restart();
     auto deadline = steady_clock::now() + seconds{30};
@@ -473,8 +496,9 @@ TEST(Backfill, ChatsThatEndedWhileTheRelayWasStoppedAreForwardedAfterItStarts) {
   bool connected = true;
   std::size_t ticks = 0;
   {
-    sentiment::forwarding_service first(ioc.get_executor(), session.api, fs, [&](severity, std::string_view l) { logs.emplace_back(l); });
-    first.set_streams_connected([&] { return ++ticks, connected; });
+    // No sources: the test says when the streams are connected.
+    topology::service first(ioc.get_executor(), make_plan(), topology::purpose::monitor, log);
+    first.forwarding()->set_streams_connected([&] { return ++ticks, connected; });
     ASSERT_TRUE(run_for(first, [&] { return ticks >= 2; })) << "the checkpoint is written while connected";
   }
   // Nobody listens: every conversation starts and ends now.
@@ -493,12 +517,14 @@ TEST(Backfill, ChatsThatEndedWhileTheRelayWasStoppedAreForwardedAfterItStarts) {
   }
   ASSERT_FALSE(ended_chats.empty());
   std::map<std::string, std::string> outcome_of;
-  sentiment::forwarding_service second(ioc.get_executor(), session.api, fs, [&](severity, std::string_view l) { logs.emplace_back(l); });
-  second.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); });
+  topology::service_hooks hooks;
+  hooks.on_report = [&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); };
+  topology::service second_relay(ioc.get_executor(), make_plan(), topology::purpose::monitor, log, std::move(hooks));
+  auto& second = *second_relay.forwarding();
   connected = false;  // connecting: then connected, which starts the backfill
   ticks = 0;
   second.set_streams_connected([&] { return ++ticks > 1; });
-  ASSERT_TRUE(run_for(second, [&] { return outcome_of.size() >= ended_chats.size() && second.stats().pending == 0; }))
+  ASSERT_TRUE(run_for(second_relay, [&] { return outcome_of.size() >= ended_chats.size() && second.stats().pending == 0; }))
       << outcome_of.size() << " of " << ended_chats.size() << ": " << ::testing::PrintToString(logs);
   for (auto& id : ended_chats) {
     ASSERT_TRUE(outcome_of.contains(id)) << id;
@@ -531,8 +557,9 @@ TEST_F(ForwardingService, TheSimulatorAnswersTheRealDetailsQueryAsTheApiDoes) {
   EXPECT_NE(tutorial.body.find("\"entities\""), std::string::npos) << tutorial.body;
 }
 
-// The whole path: the simulator's generator → the monitor (Notifications) → ConversationEnd of
-// chats → the forwarder → EventBridge and the CRM webhook.
+// The whole path as the composition root wires it: the simulator's generator → the
+// notifications source → ConversationEnd of chats → the sentiment transform → EventBridge and
+// the CRM webhook.
 TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   asio::io_context ioc;
   sim::sim_options so;
@@ -547,32 +574,34 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
 
-  sources::monitor_settings m;
-  m.api_base = m.login_base = genesys.https_url();
-  m.credentials = {so.client_id, secret(so.client_secret)};
-  m.http.tls.ca_pem = genesys.certificate_pem();
-  m.notifications.topics = config::conversation_topics(so.queue_ids, so.user_ids);
-  m.reconnect.max_retries = 0;
-  pipeline::event_router router;
+  auto p = sim::forwarding_plan(aws, crm);
+  p.genesys = sim::connect_to(genesys, so);
+  p.monitor.use_notifications = true;
+  for (auto& q : so.queue_ids) p.monitor.notifications.topics.push_back("v2.routing.queues." + q + ".conversations");
+  for (auto& u : so.user_ids) p.monitor.notifications.topics.push_back("v2.users." + u + ".conversations");
+  p.monitor.reconnect.max_retries = 0;
+  p.sources.push_back({"notifications", sources::transport::notifications, {}, so.queue_ids});
+  p.sentiment->inputs = {"notifications"};
+  p.audit.path = dir + "/audit.jsonl";
+  p.delivery.state_path = dir + "/state.db";
+  p.sentiment->settings.forwarder.alert_log = false;
+  auto audit_path = p.audit.path;
+
   std::set<std::string> chats_ended;
-  router.on<conversation_end>([&](const conversation_end& e) {
-    if (e.media_type == "chat" || e.media_type == "message") chats_ended.insert(e.conversation_id);
-  });
-  std::vector<std::string> logs;
-  sources::monitor_service monitor(ioc.get_executor(), m, router, [&](severity, std::string_view l) { logs.emplace_back(l); },
-                                   [](const pipeline::stream_error&) {});
-
-  auto fs = sim::forward_to(aws, crm);
-  fs.audit.path = dir + "/audit.jsonl";
-  fs.state_path = dir + "/state.db";
-  fs.forwarder.alert_log = false;
-  sentiment::forwarding_service forwarding(ioc.get_executor(), monitor.api(), fs, [](severity, std::string_view) {});
   std::map<std::string, std::string> outcome_of;
-  forwarding.on_report([&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); });
-  router.on_any([&](const lifecycle_event& e) { forwarding.on_event(e); });
+  std::vector<std::string> logs;
+  topology::service_hooks hooks;
+  hooks.on_event = [&](const lifecycle_event& e) {
+    auto& f = fields_of(e);
+    if (kind_of(e) == lifecycle::end && (f.media_type == "chat" || f.media_type == "message")) chats_ended.insert(f.conversation_id);
+  };
+  hooks.on_report = [&](const forward_report& r) { outcome_of[r.conversation_id] = std::string(to_string(r.outcome)); };
+  topology::service relay(ioc.get_executor(), std::move(p), topology::purpose::monitor,
+                          [&](severity, std::string_view l) { logs.emplace_back(l); }, std::move(hooks));
+  auto& monitor = *relay.monitor();
+  auto& forwarding = *relay.forwarding();
 
-  auto mon = asio::co_spawn(ioc, monitor.run(), asio::use_future);
-  auto fwd = asio::co_spawn(ioc, forwarding.run(), asio::use_future);
+  auto run = asio::co_spawn(ioc, relay.run(), asio::use_future);
   auto deadline = steady_clock::now() + seconds{60};
   while (monitor.stats().connects == 0 && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
   genesys.pause_generator(false);
@@ -585,17 +614,10 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   EXPECT_TRUE(done) << chats_ended.size() << " chats ended, " << outcome_of.size() << " forwarded, "
                     << genesys.stats().conversations_started << " started; monitor: " << ::testing::PrintToString(logs);
   // Stop and drain either way: the coroutines must finish before the objects they use go away.
-  monitor.stop();
-  forwarding.stop();
-  while (mon.wait_for(seconds{0}) != std::future_status::ready || fwd.wait_for(seconds{0}) != std::future_status::ready)
-    ioc.run_one_for(milliseconds{50});
-  // The context may have run out of work (no sink was ever used when every chat that ended was
-  // below the threshold): restart it, or close() would never run.
+  relay.stop();
   ioc.restart();
-  auto closed = asio::co_spawn(ioc, forwarding.close(), asio::use_future);
-  while (closed.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
-  mon.get();
-  fwd.get();
+  while (run.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
+  run.get();
   if (!done) return;
 
   std::size_t forwarded = 0;
@@ -606,10 +628,88 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   }
   EXPECT_EQ(crm.received().size(), forwarded) << "one CRM post per forwarded conversation";
   std::size_t audit_lines = 0;
-  std::ifstream in(fs.audit.path);
+  std::ifstream in(audit_path);
   for (std::string line; std::getline(in, line);) ++audit_lines;
   EXPECT_EQ(audit_lines, chats_ended.size());
   EXPECT_EQ(genesys.stats().tokens_issued, 1u) << "the forwarder shares the monitor's token";
+}
+
+// Lifecycle events themselves to sinks, wired by id: the ends of chats (a filter) to a webhook
+// and every event of the source to an NDJSON file, through the outbox, no sentiment step.
+TEST(Topology, LifecycleEventsReachTheSinksThatNameTheirSourceOrFilter) {
+  asio::io_context ioc;
+  sim::sim_options so;
+  so.start_interval = milliseconds{20};
+  so.stage_interval = milliseconds{30};
+  so.max_conversations = 16;
+  so.start_paused = true;
+  sim::genesys_simulator genesys(so);
+  sim::webhook_receiver hooks_receiver;
+  auto dir = (std::filesystem::temp_directory_path() / ("grm-topology-" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+
+  topology::plan p;
+  p.genesys = sim::connect_to(genesys, so);
+  p.monitor.use_notifications = true;
+  for (auto& q : so.queue_ids) p.monitor.notifications.topics.push_back("v2.routing.queues." + q + ".conversations");
+  p.monitor.reconnect.max_retries = 0;
+  p.sources.push_back({"genesys", sources::transport::notifications, {}, so.queue_ids});
+  pipeline::event_filter chat_ends{{lifecycle::end}, {"chat", "message"}, {}};
+  p.filters.push_back({"chat_ends", {"genesys"}, chat_ends});
+  p.sinks.push_back(sim::webhook_sink("ends", hooks_receiver, "/ends", {"chat_ends"}, sinks::webhook::body_shape::raw));
+  sinks::file::file_settings file;
+  file.path = dir + "/events.jsonl";
+  p.sinks.push_back({"archive", {"genesys"}, std::make_unique<sinks::file::component>(file)});
+  p.delivery.state_path = dir + "/state.db";
+
+  std::size_t events = 0;
+  std::set<std::string> ended_chats;
+  topology::service_hooks hooks;
+  hooks.on_event = [&](const lifecycle_event& e) {
+    ++events;
+    if (chat_ends.accepts(e)) ended_chats.insert(fields_of(e).conversation_id);
+  };
+  std::vector<std::string> logs;
+  topology::service relay(ioc.get_executor(), std::move(p), topology::purpose::monitor,
+                          [&](severity, std::string_view l) { logs.emplace_back(l); }, std::move(hooks));
+  EXPECT_EQ(relay.built_sinks(), (std::vector<std::string>{"ends", "archive"}));
+  EXPECT_EQ(relay.forwarding(), nullptr) << "no sentiment transform in this plan";
+
+  auto run = asio::co_spawn(ioc, relay.run(), asio::use_future);
+  auto deadline = steady_clock::now() + seconds{60};
+  while (relay.monitor()->stats().connects == 0 && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
+  genesys.pause_generator(false);
+  auto lines = [&] {
+    std::ifstream in(dir + "/events.jsonl");
+    std::size_t n = 0;
+    for (std::string l; std::getline(in, l);) ++n;
+    return n;
+  };
+  auto settled = [&] {
+    return genesys.stats().conversations_wrapped == so.max_conversations && hooks_receiver.accepted() == ended_chats.size() &&
+           lines() == events && relay.delivery().stats().pending == 0;
+  };
+  while (!settled() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
+  bool done = settled();
+  relay.stop();
+  ioc.restart();
+  while (run.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
+  run.get();
+  ASSERT_TRUE(done) << hooks_receiver.accepted() << " posts for " << ended_chats.size() << " chat ends; " << lines() << " lines for "
+                    << events << " events; " << ::testing::PrintToString(logs);
+  ASSERT_FALSE(ended_chats.empty());
+  std::set<std::string> keys, posted;
+  for (auto& r : hooks_receiver.received()) {
+    auto o = boost::json::parse(r.body).as_object();
+    EXPECT_EQ(o.at("type").as_string(), "end");
+    EXPECT_EQ(o.at("eventId").as_string(), r.idempotency_key) << "the consumer de-duplicates by the event's own id";
+    posted.insert(std::string(o.at("conversationId").as_string()));
+    keys.insert(r.idempotency_key);
+  }
+  EXPECT_EQ(posted, ended_chats) << "each chat end, and only those";
+  EXPECT_EQ(keys.size(), ended_chats.size());
+  EXPECT_GT(events, ended_chats.size()) << "the archive has every kind, of every medium";
 }
 
 }  // namespace

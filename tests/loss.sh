@@ -81,16 +81,22 @@ sleep 40
 start_aws
 echo "$name: 1. the CRM and then EventBridge were down 40 s each under load"
 
-# --- 2. kill -9 of the relay at random moments --------------------------------------------------
+# --- 2. kill -9 of the relay at random moments ------------------------------------------------
+# The CRM is down meanwhile, so every kill finds deliveries accepted and not yet delivered (the
+# outbox must keep them), besides whatever forwards and EventBridge requests are in flight.
+down "$crm"
 at_kill=()
 for round in 1 2 3 4 5; do
-  sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
+  sleep "$((1 + RANDOM % 3)).$((RANDOM % 10))"
+  wait_for 20 sh -c "[ \"\$(curl -s http://127.0.0.1:$mport/metrics | grep '^relay_outbox_pending ' | awk '{print \$2}')\" -gt 0 ]" \
+    || fail "round $round: nothing pending in the outbox while the CRM is down"
   at_kill+=("$(metric relay_outbox_pending)")
   down "$relay"
   sleep "0.$((RANDOM % 10))"
   start_relay "$tmp/relay.toml" "$tmp/relay.err"
 done
-echo "$name: 2. the relay was killed 5 times under load and restarted (deliveries pending at each kill: ${at_kill[*]})"
+start_crm
+echo "$name: 2. the relay was killed 5 times under load, each time with deliveries pending (${at_kill[*]}), and restarted"
 
 # --- settle: the generator is done and every delivery final ---------------------------------------
 ended_chats() { grep -E '"mediaType":"(chat|message)"' "$tmp/ledger.jsonl" | grep -o '"conversationId":"[^"]*"' | cut -d'"' -f4 | sort -u; }

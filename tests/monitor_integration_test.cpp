@@ -316,8 +316,8 @@ TEST(MonitorIntegration, UntrustedCertificateIsRefused) {
   harness_options ho;
   ho.max_retries = 1;
   monitor_harness h(s, so, ho);
-  h.settings.http.tls.ca_pem.clear();  // trust only the system store: the sim is self-signed
-  h.settings.api_retry.max_attempts = 1;
+  h.connection.http.tls.ca_pem.clear();  // trust only the system store: the sim is self-signed
+  h.connection.api_retry.max_attempts = 1;
   h.settings.reconnect.backoff.base = milliseconds{5};
   h.start();
   ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));

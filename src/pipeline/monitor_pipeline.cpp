@@ -2,10 +2,10 @@
 
 namespace grm::pipeline {
 
-monitor_pipeline::monitor_pipeline(event_router& router, event_filter filter,
+monitor_pipeline::monitor_pipeline(event_router& router, event_filter filter, event_filter sse_filter,
                                    std::function<void(const stream_error&)> on_error,
                                    std::size_t max_payload_bytes, tracker_limits limits)
-    : router_(router), filter_(std::move(filter)), on_error_(std::move(on_error)),
+    : router_(router), filter_(std::move(filter)), sse_filter_(std::move(sse_filter)), on_error_(std::move(on_error)),
       decoder_(max_payload_bytes), tracker_(limits) {}
 
 void monitor_pipeline::report_error(std::string message, std::string raw, std::string_view origin) {
@@ -14,7 +14,8 @@ void monitor_pipeline::report_error(std::string message, std::string raw, std::s
 }
 
 void monitor_pipeline::emit(const lifecycle_event& e) {
-  if (!filter_.accepts(e)) {
+  auto& filter = fields_of(e).origin.starts_with("sse:") ? sse_filter_ : filter_;
+  if (!filter.accepts(e)) {
     ++counters_.filtered;
     return;
   }

@@ -43,7 +43,8 @@ struct stream_error {
 
 class monitor_pipeline final {
  public:
-  monitor_pipeline(event_router& router, event_filter filter,
+  // `filter` for what the Notifications API delivers, `sse_filter` for the tutorial's stream.
+  monitor_pipeline(event_router& router, event_filter filter, event_filter sse_filter,
                    std::function<void(const stream_error&)> on_error,
                    std::size_t max_payload_bytes = event_decoder::default_max_payload_bytes,
                    tracker_limits limits = {});
@@ -65,7 +66,7 @@ class monitor_pipeline final {
   void handle(decoded d, std::string_view origin);
 
   event_router& router_;
-  event_filter filter_;
+  event_filter filter_, sse_filter_;
   std::function<void(const stream_error&)> on_error_;
   event_decoder decoder_;
   conversation_tracker tracker_;

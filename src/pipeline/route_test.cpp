@@ -27,7 +27,7 @@ TEST(Router, DeliversEachEventOnlyToHandlersOfItsType) {
 }
 
 TEST(Filter, PassesOnlyListedKindsAndMedia) {
-  event_filter f{{lifecycle::start}, {"voice"}};
+  event_filter f{{lifecycle::start}, {"voice"}, {}};
   conversation_start voice;
   voice.media_type = "voice";
   conversation_start chat;
@@ -38,6 +38,28 @@ TEST(Filter, PassesOnlyListedKindsAndMedia) {
   EXPECT_FALSE(f.accepts(chat));
   EXPECT_FALSE(f.accepts(end));
   EXPECT_TRUE(event_filter{}.accepts(chat));
+}
+
+TEST(Filter, AQueueIsKnownFromTheTopicTheEventCameOn) {
+  event_filter f{{}, {}, {"q1"}};
+  conversation_end on_queue, on_other, on_user, on_sse;
+  on_queue.origin = "v2.routing.queues.q1.conversations";
+  on_other.origin = "v2.routing.queues.q2.conversations";
+  on_user.origin = "v2.users.u1.conversations";
+  on_sse.origin = "sse:/api/v2/analytics/events";
+  EXPECT_TRUE(f.accepts(on_queue));
+  EXPECT_FALSE(f.accepts(on_other));
+  EXPECT_FALSE(f.accepts(on_user)) << "a user topic does not say which queue";
+  EXPECT_FALSE(f.accepts(on_sse));
+  EXPECT_EQ(event_filter::queue_of("v2.routing.queues.q1.conversations"), "q1");
+  EXPECT_EQ(event_filter::queue_of("v2.routing.queues."), "");
+}
+
+TEST(Filter, KindsAreNamedPlainOrAsTheTutorialsEventType) {
+  EXPECT_EQ(lifecycle_from_name("end"), lifecycle::end);
+  EXPECT_EQ(lifecycle_from_name("conversation:wrapup"), lifecycle::wrapup);
+  EXPECT_EQ(lifecycle_from_name("conversation:"), std::nullopt);
+  EXPECT_EQ(lifecycle_from_name("ended"), std::nullopt);
 }
 
 TEST(Dedupe, SecondSightWithinTheWindowIsRejectedAndForgottenAfter) {

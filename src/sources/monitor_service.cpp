@@ -18,17 +18,17 @@ namespace grm::sources {
 namespace asio = boost::asio;
 
 struct monitor_service::impl {
-  impl(asio::any_io_executor ex, monitor_settings s, pipeline::event_router& router,
+  impl(genesys::api_session& session, monitor_settings s, pipeline::event_router& router,
        std::function<void(severity, std::string_view)> log_fn,
        std::function<void(const pipeline::stream_error&)> on_error)
       : settings(std::move(s)), log(std::move(log_fn)),
-        genesys(ex, settings.http, settings.login_base, settings.api_base, settings.credentials, settings.api_retry),
-        pipe(router, settings.filter, std::move(on_error), settings.max_payload_bytes,
+        genesys(session),
+        pipe(router, settings.filter, settings.sse_filter, std::move(on_error), settings.max_payload_bytes,
              settings.tracker) {}
 
   monitor_settings settings;
   std::function<void(severity, std::string_view)> log;
-  genesys::api_session genesys;
+  genesys::api_session& genesys;
   pipeline::monitor_pipeline pipe;
   shutdown_signal shutdown;
   source_stats stats;
@@ -41,12 +41,11 @@ struct monitor_service::impl {
   }
 };
 
-monitor_service::monitor_service(asio::any_io_executor executor, monitor_settings settings,
+monitor_service::monitor_service(asio::any_io_executor, genesys::api_session& genesys, monitor_settings settings,
                                  pipeline::event_router& router,
                                  std::function<void(severity, std::string_view)> log,
                                  std::function<void(const pipeline::stream_error&)> on_stream_error)
-    : impl_(std::make_unique<impl>(std::move(executor), std::move(settings), router, std::move(log),
-                                   std::move(on_stream_error))) {}
+    : impl_(std::make_unique<impl>(genesys, std::move(settings), router, std::move(log), std::move(on_stream_error))) {}
 
 monitor_service::~monitor_service() = default;
 
@@ -127,6 +126,5 @@ bool monitor_service::streams_connected() const {
 std::size_t monitor_service::tracked_conversations() const { return impl_->pipe.tracker().active_count(); }
 std::size_t monitor_service::conversations_seen() const { return impl_->pipe.tracker().seen_count(); }
 std::size_t monitor_service::token_refreshes() const { return impl_->genesys.tokens.refresh_count(); }
-genesys::api_client& monitor_service::api() { return impl_->genesys.api; }
 
 }  // namespace grm::sources

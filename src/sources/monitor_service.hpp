@@ -1,7 +1,8 @@
 #pragma once
 // The real-time conversation monitor: authenticates, runs the configured transports
 // (Notifications WebSocket and/or the tutorial's SSE stream) into one pipeline, and routes typed
-// lifecycle events to the router's handlers until stop() or a fatal error.
+// lifecycle events to the router's handlers until stop() or a fatal error. It is given its
+// Genesys session (the composition root builds it, with the credentials); it builds none.
 // Threading: everything runs on the executor given; call stop() on that executor.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -12,7 +13,6 @@
 
 #include "genesys/api.hpp"
 #include "genesys/oauth.hpp"
-#include "net/http.hpp"
 #include "pipeline/monitor_pipeline.hpp"
 #include "sources/event_stream_sse/sse_source.hpp"
 #include "sources/notifications_ws/ws_source.hpp"
@@ -25,25 +25,21 @@ class registry;
 namespace grm::sources {
 
 struct monitor_settings {
-  std::string api_base;    // https://api.{domain}
-  std::string login_base;  // https://login.{domain}
-  genesys::client_credentials credentials;
-  net::http_client_options http;
-  net::retry_policy api_retry{.max_attempts = 4, .base = std::chrono::milliseconds{500},
-                              .cap = std::chrono::milliseconds{30'000}};
   reconnect_policy reconnect;
   bool use_notifications = true;
   bool use_sse = false;
   ws_source_options notifications;
   sse_source_options sse;
-  pipeline::event_filter filter;
+  pipeline::event_filter filter;      // what the notifications source passes on
+  pipeline::event_filter sse_filter;  // what the sse source passes on
   std::size_t max_payload_bytes = pipeline::event_decoder::default_max_payload_bytes;
   pipeline::tracker_limits tracker;
 };
 
 class monitor_service final {
  public:
-  monitor_service(boost::asio::any_io_executor executor, monitor_settings settings,
+  // `genesys` and `router` must outlive the service.
+  monitor_service(boost::asio::any_io_executor executor, genesys::api_session& genesys, monitor_settings settings,
                   pipeline::event_router& router,
                   std::function<void(severity, std::string_view)> log,
                   std::function<void(const pipeline::stream_error&)> on_stream_error);
@@ -65,9 +61,6 @@ class monitor_service final {
   std::size_t tracked_conversations() const;
   std::size_t conversations_seen() const;
   std::size_t token_refreshes() const;
-  // The monitor's authenticated API client (one token, one connection pool), for other stages on
-  // the same executor, e.g. the sentiment forwarder. Valid as long as this service.
-  genesys::api_client& api();
 
  private:
   struct impl;

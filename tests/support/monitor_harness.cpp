@@ -6,7 +6,7 @@
 
 #include <future>
 
-#include "config/config.hpp"
+#include "genesys/api.hpp"
 
 namespace grm::testing {
 
@@ -16,6 +16,7 @@ using namespace std::chrono;
 struct monitor_harness::loop {
   asio::io_context ioc{1};
   pipeline::event_router router;
+  std::unique_ptr<genesys::api_session> session;
   std::unique_ptr<sources::monitor_service> service;
   std::thread thread;
 };
@@ -24,21 +25,22 @@ monitor_harness::monitor_harness(sim::genesys_simulator& sim, const sim::sim_opt
                                  harness_options o)
     : sim_(sim), loop_(std::make_unique<loop>()) {
   auto base = o.tls ? sim.https_url() : sim.http_url();
-  settings.api_base = base;
-  settings.login_base = base;
-  settings.credentials = {so.client_id, secret(so.client_secret)};
-  settings.http.tls.ca_pem = sim.certificate_pem();
+  connection.api_base = base;
+  connection.login_base = base;
+  connection.credentials = {so.client_id, secret(so.client_secret)};
+  connection.http.tls.ca_pem = sim.certificate_pem();
+  connection.api_retry.base = milliseconds{50};
+  connection.api_retry.cap = milliseconds{2000};
   settings.use_notifications = o.notifications;
   settings.use_sse = o.sse;
-  settings.notifications.topics = config::conversation_topics(so.queue_ids, so.user_ids);
+  for (auto& q : so.queue_ids) settings.notifications.topics.push_back("v2.routing.queues." + q + ".conversations");
+  for (auto& u : so.user_ids) settings.notifications.topics.push_back("v2.users." + u + ".conversations");
   settings.notifications.heartbeat_timeout = o.heartbeat_timeout;
   settings.notifications.overlap = o.overlap;
   settings.sse.query_json = sources::default_sse_query({}, {});
   settings.reconnect.max_retries = o.max_retries;
   settings.reconnect.backoff.base = milliseconds{100};
   settings.reconnect.backoff.cap = milliseconds{500};
-  settings.api_retry.base = milliseconds{50};
-  settings.api_retry.cap = milliseconds{2000};
 }
 
 monitor_harness::~monitor_harness() { stop(); }
@@ -50,8 +52,11 @@ void monitor_harness::start() {
     ++routed_;
     lifecycles_[fields_of(e).conversation_id].emplace_back(to_string(kind_of(e)));
   });
+  auto& c = connection;
+  l.session = std::make_unique<genesys::api_session>(l.ioc.get_executor(), c.http, c.login_base, c.api_base, c.credentials,
+                                                     c.api_retry);
   l.service = std::make_unique<sources::monitor_service>(
-      l.ioc.get_executor(), settings, l.router,
+      l.ioc.get_executor(), *l.session, settings, l.router,
       [this](sources::severity, std::string_view m) {
         std::lock_guard lock(mu_);
         logs_.emplace_back(m);

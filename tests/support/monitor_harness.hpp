@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/genesys_sim.hpp"
+#include "genesys/config.hpp"
 #include "sources/monitor_service.hpp"
 
 namespace grm::testing {
@@ -43,6 +44,7 @@ class monitor_harness final {
   std::size_t token_refreshes() const;
   std::size_t routed() const;
 
+  genesys::connection_settings connection;
   sources::monitor_settings settings;
 
  private:

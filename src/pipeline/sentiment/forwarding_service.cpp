@@ -9,21 +9,17 @@
 #include <deque>
 #include <map>
 
-#include "aws/credentials.hpp"
-#include "aws/shared_config.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/task_group.hpp"
-#include "delivery/idempotency_store.hpp"
 #include "core/time.hpp"
+#include "delivery/idempotency_store.hpp"
+#include "delivery/service.hpp"
 #include "genesys/api.hpp"
 #include "genesys/conversation_details.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
-#include "sinks/eventbridge/sink.hpp"
 #include "sinks/file/audit_trail.hpp"
-#include "sinks/genesys_attributes/sink.hpp"
-#include "sinks/webhook/sink.hpp"
 
 namespace grm::sentiment {
 
@@ -40,10 +36,6 @@ constexpr auto kBackfillCheckpoint = "backfill: streams connected up to";
 // The checkpoint trails "now" by this much: an end published just as a stream dropped is
 // looked for again (the idempotency key makes the overlap harmless).
 constexpr auto kCheckpointMargin = seconds{60};
-// State writes run on the event loop: a lock held by another process may stall it this long
-// before the write is reported and retried on a later tick (WAL readers never block us).
-constexpr auto kStateBusyTimeout = milliseconds{250};
-
 struct job {
   std::string conversation_id;
   std::string trigger;
@@ -65,78 +57,32 @@ std::optional<job> job_of_key(const std::string& key) {
 
 system_clock::time_point from_epoch_ms(std::int64_t ms) { return system_clock::time_point{milliseconds{ms}}; }
 
-void export_outbox(metrics::exposition& x, const delivery::outbox_stats& s) {
-  auto n = [](auto v) { return static_cast<double>(v); };
-  x.gauge("relay_outbox_pending", "deliveries accepted and not final", {}, n(s.pending));
-  x.gauge("relay_outbox_oldest_age_seconds", "age of the oldest message with a delivery not final", {},
-          s.oldest_pending_ms ? n(delivery::now_ms() - s.oldest_pending_ms) / 1000.0 : 0.0);
-  x.counter("relay_outbox_accepted_total", "messages accepted", {}, n(s.accepted));
-  x.counter("relay_outbox_commits_total", "group commits", {}, n(s.commits));
-  x.counter("relay_outbox_full_waits_total", "accepts that waited because the outbox was full (backpressure)", {},
-            n(s.full_waits));
-}
-
 }  // namespace
 
 struct forwarding_service::impl {
-  impl(asio::any_io_executor ex, genesys::api_client& a, forwarding_settings s, log_fn lg, metrics::registry* m)
+  impl(asio::any_io_executor ex, genesys::api_client& a, sentiment_settings s, forwarding_parts p, log_fn lg,
+       metrics::registry* m)
       : settings(std::move(s)),
         log(std::move(lg)),
         executor(ex),
         api(a),
-        db(settings.state_path.empty() ? ":memory:" : settings.state_path, settings.durability, kStateBusyTimeout),
-        state(db),
-        box(ex, db, settings.outbox, log),
-        dlq(db),
+        delivery(p.delivery),
+        state(p.state),
+        audit(&p.audit),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
         finals_changed(ex, steady_clock::time_point::max()),
         tasks(ex, [this](std::string_view name, std::exception_ptr e) {
           report_error(fmt::format("forwarding {} stopped: {}", name, describe(e)));
-        }),
-        deliveries(ex, [this](std::string_view name, std::exception_ptr e) {
-          report_error(fmt::format("delivery {} stopped: {}", name, describe(e)));
         }) {
-    if (!settings.audit.path.empty()) audit_file = std::make_unique<sinks::file::audit_log>(settings.audit);
-    audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), state);
-    forwarder_parts parts{api, &box, settings.idempotency ? &state : nullptr, audit.get(), {}, {}, log, m};
-    if (settings.eventbridge) {
-      auto& t = *settings.eventbridge;
-      add_sink("eventbridge", "eventbridge", build_eventbridge(t), t.delivery, parts.payload_targets);
-      if (t.alerts) parts.alert_targets.push_back({"eventbridge", "eventbridge"});
-    }
-    if (settings.crm)
-      add_sink("crm", "webhook", std::make_unique<sinks::webhook::sink>(client(settings.crm->settings.http), settings.crm->settings),
-               settings.crm->delivery, parts.payload_targets);
-    if (settings.marker)
-      add_sink("marker", "genesys_attributes", std::make_unique<sinks::genesys_attributes::sink>(api, settings.marker->settings),
-               settings.marker->delivery, parts.payload_targets);
-    if (settings.alert_webhook)
-      add_sink("alert_webhook", "webhook",
-               std::make_unique<sinks::webhook::sink>(client(settings.alert_webhook->settings.http), settings.alert_webhook->settings),
-               settings.alert_webhook->delivery, parts.alert_targets);
+    forwarder_parts parts{api, &delivery.box(), settings.idempotency ? &state : nullptr, audit, std::move(p.payload_targets),
+                          std::move(p.alert_targets), log, m};
     fwd = std::make_unique<forwarder>(std::move(parts), settings.forwarder);
-    box.on_accepted([this](const std::string& sink) {
-      for (auto& d : drivers)
-        if (d->sink_id() == sink) d->wake();
-    });
-    box.on_final([this](const delivery::final_message& f) { on_final(f); });
+    for (auto kind : {"sentiment", "alert"}) delivery.on_final(kind, [this](const delivery::final_message& f) { on_final(f); });
     if (m) register_metrics(*m);
   }
 
-  // A sink and its driver; `into` is the forwarder's target list it joins.
-  void add_sink(std::string id, std::string type, std::unique_ptr<delivery::sink> s, delivery::driver_options o,
-                std::vector<target>& into) {
-    drivers.push_back(std::make_unique<delivery::driver>(executor, id, *s, box, o, log));
-    sinks.push_back(std::move(s));
-    into.push_back({std::move(id), std::move(type)});
-  }
-
   void on_final(const delivery::final_message& f) {
-    if (replay_watch.contains(f.message_id) && !f.outcomes.empty()) {
-      replayed[f.message_id] = f.outcomes.front();
-      finals_changed.cancel();
-    }
     auto r = fwd->conclude(f);
     if (!r) return;
     ++counts.completed;
@@ -145,33 +91,6 @@ struct forwarding_service::impl {
     if (finals.size() > 1000) finals.erase(finals.begin());  // only `forward` waits on these
     finals_changed.cancel();
     if (report_handler) report_handler(*r);
-  }
-
-  // One client per sink (and one for the AWS credential endpoints): its TLS trust and pool are
-  // its own. Clients live as long as the service, so references to them stay valid.
-  net::http_client& client(const net::http_client_options& o) {
-    return *clients.emplace_back(std::make_unique<net::http_client>(executor, o));
-  }
-
-  std::unique_ptr<delivery::sink> build_eventbridge(eventbridge_target& t) {
-    auto env = aws::process_environment();
-    aws::chain_context ctx;
-    ctx.env = env;
-    ctx.files = aws::load_shared_files(env);
-    ctx.profile = t.profile.empty() ? aws::profile_name(env) : t.profile;
-    try {
-      sinks::eventbridge::resolve_with_aws_config(t.settings, env, ctx.files, ctx.profile);
-    } catch (const relay_error& e) {
-      throw relay_error(e.kind(), std::string(e.what()) +
-                                      " (or eventbridge.region in the config file; eventbridge.enabled = false forwards to the CRM webhook only)");
-    }
-    ctx.region = t.settings.region;
-    auto credentials_options = t.credentials;
-    credentials_options.tls.verify_peer = true;
-    ctx.http = &client(credentials_options);
-    creds = std::make_unique<aws::credentials_cache>(t.keys ? aws::static_provider(*t.keys) : aws::default_chain(ctx));
-    if (t.settings.max_attempts > 0) t.delivery.max_attempts = t.settings.max_attempts;  // AWS_MAX_ATTEMPTS
-    return std::make_unique<sinks::eventbridge::sink>(client(t.http), *creds, t.settings);
   }
 
   void register_metrics(metrics::registry& m) {
@@ -192,12 +111,6 @@ struct forwarding_service::impl {
       x.counter("relay_audit_write_errors_total", "audit log writes that failed (the record was kept for a retry)", {},
                 n(audit->write_errors()));
       x.gauge("relay_audit_backlog", "audit records kept because the audit log could not be written", {}, n(audit->waiting()));
-      try {
-        export_outbox(x, box.stats());
-      } catch (const std::exception&) {
-        // a failing database shows in the state check; the scrape still answers
-      }
-      for (auto& d : drivers) d->export_metrics(x);
     });
   }
 
@@ -456,24 +369,15 @@ struct forwarding_service::impl {
     }
   }
 
-  forwarding_settings settings;
+  sentiment_settings settings;
   log_fn log;
   asio::any_io_executor executor;
   genesys::api_client& api;
-  std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them
-  delivery::database db;
-  delivery::idempotency_store state;
-  delivery::outbox box;
-  delivery::dead_letters dlq;
-  std::map<std::int64_t, delivery::delivery_outcome> replayed;  // final outcomes of replays, by message id
-  std::unique_ptr<sinks::file::audit_log> audit_file;
-  std::unique_ptr<sinks::file::audit_trail> audit;
-  std::unique_ptr<aws::credentials_cache> creds;
-  std::vector<std::unique_ptr<delivery::sink>> sinks;
-  std::vector<std::unique_ptr<delivery::driver>> drivers;  // one per sink, same order
+  delivery::delivery_service& delivery;
+  delivery::idempotency_store& state;
+  sinks::file::audit_trail* audit;
   std::unique_ptr<forwarder> fwd;
   std::map<std::string, forward_report> finals;  // recent final reports by key (forward() waits on them)
-  std::set<std::int64_t> replay_watch;            // message ids of replays someone waits for
 
   std::deque<job> queue;
   std::vector<job> retries;               // deferred or failed, each with its not-before time
@@ -482,7 +386,6 @@ struct forwarding_service::impl {
   std::map<std::string, steady_clock::time_point> active;  // chat/message conversations started, not ended
   asio::steady_timer wake, tick, finals_changed;
   task_group tasks;                       // the workers and the ticker
-  task_group deliveries;                  // the drivers
   std::size_t in_flight = 0;
   bool stopping = false;
   service_stats counts;
@@ -492,9 +395,9 @@ struct forwarding_service::impl {
   std::function<void(const forward_report&)> report_handler;
 };
 
-forwarding_service::forwarding_service(asio::any_io_executor ex, genesys::api_client& api, forwarding_settings settings,
-                                       log_fn log, metrics::registry* metrics)
-    : impl_(std::make_unique<impl>(ex, api, std::move(settings), std::move(log), metrics)) {}
+forwarding_service::forwarding_service(asio::any_io_executor ex, genesys::api_client& api, sentiment_settings settings,
+                                       forwarding_parts parts, log_fn log, metrics::registry* metrics)
+    : impl_(std::make_unique<impl>(ex, api, std::move(settings), std::move(parts), std::move(log), metrics)) {}
 
 forwarding_service::~forwarding_service() = default;
 
@@ -527,63 +430,6 @@ asio::awaitable<forward_report> forwarding_service::forward(std::string id, std:
   }
 }
 
-asio::awaitable<void> forwarding_service::run_deliveries() {
-  auto& d = *impl_;
-  if (d.stopping) co_return;  // stopped before it started
-  d.box.finalise_leftovers();
-  for (auto& drv : d.drivers) d.deliveries.spawn("driver " + drv->sink_id(), drv->run());
-  co_await d.deliveries.join();
-}
-
-delivery::dead_letters& forwarding_service::dead_letters() { return impl_->dlq; }
-
-asio::awaitable<std::vector<replay_report>> forwarding_service::replay(delivery::dead_letter_filter which, milliseconds wait) {
-  auto& d = *impl_;
-  std::vector<replay_report> out;
-  std::vector<std::int64_t> message_ids;
-  for (auto& letter : d.dlq.list(which)) {
-    replay_report r{letter.id, letter.sink, delivery::delivery_state::pending, {}, false};
-    bool known = std::any_of(d.drivers.begin(), d.drivers.end(), [&](auto& drv) { return drv->sink_id() == letter.sink; });
-    if (!known) {
-      r.detail = "sink '" + letter.sink + "' is not in this configuration; the dead letter is kept";
-      out.push_back(std::move(r));
-      message_ids.push_back(0);
-      continue;
-    }
-    delivery::message m{letter.key, letter.idempotency_key, letter.conversation_id, letter.kind, letter.payload};
-    std::vector<std::string> sinks{letter.sink};
-    auto* dlq = &d.dlq;
-    std::function<void()> also = [dlq, id = letter.id] { dlq->mark_replayed(id); };
-    auto id = co_await d.box.accept(std::move(m), std::move(sinks), std::move(also));
-    d.replay_watch.insert(id);
-    r.replayed = true;
-    out.push_back(std::move(r));
-    message_ids.push_back(id);
-  }
-  auto deadline = steady_clock::now() + wait;
-  auto all_final = [&] {
-    for (auto id : message_ids)
-      if (id && !d.replayed.contains(id)) return false;
-    return true;
-  };
-  while (!all_final() && !d.stopping && steady_clock::now() < deadline) {
-    d.finals_changed.expires_at(deadline);
-    co_await d.finals_changed.async_wait(as_tuple(use_awaitable));
-  }
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    auto id = message_ids[i];
-    if (auto it = d.replayed.find(id); id && it != d.replayed.end()) {
-      out[i].state = it->second.state;
-      out[i].detail = it->second.detail;
-      d.replayed.erase(it);
-    } else if (id) {
-      out[i].detail = "still retrying; the outbox keeps it for `genesys-relay monitor`";
-    }
-    d.replay_watch.erase(id);
-  }
-  co_return out;
-}
-
 void forwarding_service::on_event(const lifecycle_event& e) {
   auto& d = *impl_;
   auto& t = d.settings.triggers;
@@ -607,7 +453,6 @@ void forwarding_service::on_event(const lifecycle_event& e) {
 asio::awaitable<void> forwarding_service::run() {
   auto& d = *impl_;
   d.stopping = false;
-  for (auto& drv : d.drivers) drv->resume();
   for (auto& key : d.state.pending()) {
     auto j = job_of_key(key);
     if (!j || !d.queued_keys.insert(key).second) continue;
@@ -621,9 +466,6 @@ asio::awaitable<void> forwarding_service::run() {
                                       d.audit->path()));
   for (std::size_t i = 0; i < d.settings.triggers.max_in_flight; ++i) d.tasks.spawn("worker", d.worker());
   d.tasks.spawn("ticker", d.ticker());
-  d.tasks.spawn("deliveries", run_deliveries());
-  if (auto pending = d.box.stats().pending; pending && d.log)
-    d.log(severity::info, fmt::format("resuming {} delivery(ies) left in the outbox by the last run", pending));
   co_await d.tasks.join();
   d.flush_audit();
 }
@@ -633,16 +475,12 @@ void forwarding_service::stop() {
   impl_->wake.cancel();
   impl_->tick.cancel();
   impl_->finals_changed.cancel();
-  for (auto& d : impl_->drivers) d->stop();  // requests in flight finish; the rest stays in the outbox
 }
 
 void forwarding_service::cancel() {
   stop();
   impl_->tasks.cancel();
-  for (auto& d : impl_->drivers) d->cancel();
 }
-
-asio::awaitable<void> forwarding_service::close() { co_return; }  // the drivers end with run()
 
 void forwarding_service::add_health_checks(health::registry& health) {
   auto* d = impl_.get();
@@ -654,14 +492,6 @@ void forwarding_service::add_health_checks(health::registry& health) {
                                         d->audit->last_error().empty() ? "writing the kept records" : d->audit->last_error(),
                                         d->audit->waiting())};
     });
-  for (auto& drv : d->drivers)
-    health.add("sink " + drv->sink_id(), [p = drv.get()] { return p->health(); });
-  health.add("outbox", [d] {
-    auto s = d->box.stats();
-    if (s.pending + 1 < d->box.limits().max_pending) return health::result{};
-    return health::result{health::status::failing, fmt::format("full: {} deliveries pending (outbox.max_pending); intake waits",
-                                                               s.pending)};
-  });
   health.add("state", [d] {
     if (d->unrecorded.empty() && d->last_state_error.empty()) return health::result{};
     return health::result{health::status::failing,
@@ -675,8 +505,8 @@ service_stats forwarding_service::stats() const {
   s.in_flight = impl_->in_flight;
   s.unrecorded = impl_->unrecorded.size();
   s.audit_waiting = impl_->audit->waiting();
-  s.deliveries_pending = impl_->box.stats().pending;
-  for (auto& d : impl_->drivers) s.delivery_requests_in_flight += d->stats().in_flight;
+  s.deliveries_pending = impl_->delivery.stats().pending;
+  s.delivery_requests_in_flight = impl_->delivery.requests_in_flight();
   return s;
 }
 

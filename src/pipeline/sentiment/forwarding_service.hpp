@@ -1,16 +1,16 @@
 #pragma once
-// The forwarder as a running service: builds the sinks from settings (EventBridge with the AWS
-// default credential chain, the CRM and alert webhooks, each over its own HTTP client and TLS
-// settings, the Genesys marker), a delivery driver per sink over the outbox, the audit log and
-// the durable state, and
-// turns triggers into forwards with bounded concurrency:
+// The sentiment transform as a running service: turns triggers into forwards with bounded
+// concurrency:
 //   - the monitor's ConversationEnd of a chat/message conversation ("conversation-end"),
 //   - optionally every `periodic` while such a conversation is active ("periodic-<n>", n counted
 //     from the epoch so a restart does not forward the same period twice),
+//   - conversations that ended while the streams were down (backfill, "conversation-end"),
 //   - direct calls (`genesys-relay forward`).
 // A trigger is recorded in the state database before it is queued, so one that was queued or
 // running when the process stopped is resumed on the next start; the state also makes duplicate
 // events harmless. A failed forward is tried again after `retry_after`, `attempts` times in all.
+// It is given everything it uses (the composition root builds it: src/topology): the Genesys
+// API, the delivery service whose sinks its targets name, the state and the audit trail.
 // Threading: everything runs on the executor given.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -23,50 +23,22 @@
 #include <string>
 #include <vector>
 
-#include "aws/sigv4.hpp"
 #include "core/events.hpp"
 #include "core/log.hpp"
-#include "net/http.hpp"
 #include "pipeline/sentiment/forwarder.hpp"
-#include "delivery/database.hpp"
-#include "delivery/dead_letters.hpp"
-#include "delivery/driver.hpp"
-#include "delivery/outbox.hpp"
-#include "sinks/eventbridge/config.hpp"
-#include "sinks/file/audit_log.hpp"
-#include "sinks/genesys_attributes/sink.hpp"
-#include "sinks/webhook/sink.hpp"
 
 namespace grm::metrics {
 class registry;
 }
+namespace grm::delivery {
+class delivery_service;
+class idempotency_store;
+}  // namespace grm::delivery
 namespace grm::health {
 class registry;
 }
 
 namespace grm::sentiment {
-
-struct eventbridge_target {
-  sinks::eventbridge::eventbridge_settings settings;  // empty region/endpoint: the AWS configuration's
-  std::string profile;                                 // empty: AWS_PROFILE, then "default"
-  std::optional<aws::credentials> keys;                // set: these keys (demo, benchmarks); else the default chain
-  // Each has its own client: eventbridge.tls_verify = false (loopback only) never reaches STS,
-  // the container endpoint or IMDS, and no other sink's setting reaches either.
-  net::http_client_options http;         // the EventBridge endpoint
-  net::http_client_options credentials;  // STS, container and IMDS: verification always on
-  bool alerts = true;                    // also the alert messages (ChatSentimentEscalation)
-  delivery::driver_options delivery;
-};
-
-struct webhook_target {
-  sinks::webhook::webhook_settings settings;
-  delivery::driver_options delivery;
-};
-
-struct marker_target {
-  sinks::genesys_attributes::attributes_settings settings;
-  delivery::driver_options delivery;
-};
 
 struct trigger_settings {
   bool on_end = true;
@@ -86,27 +58,19 @@ struct trigger_settings {
   std::vector<std::string> backfill_queues;  // the monitor's queues (empty: all)
 };
 
-struct forwarding_settings {
+struct sentiment_settings {
   forwarder_settings forwarder;
-  std::optional<eventbridge_target> eventbridge;  // sink id "eventbridge"
-  std::optional<webhook_target> crm;              // "crm": sentiment payloads
-  std::optional<webhook_target> alert_webhook;    // "alert_webhook": alerts
-  std::optional<marker_target> marker;            // "marker": the forwarding marker on the conversation
-  sinks::file::audit_settings audit;  // empty path: no audit log
-  std::string state_path;             // empty: in memory (nothing survives a restart: tests only)
-  bool idempotency = true;            // false: forward again even if done before (forward --no-state)
-  delivery::durability durability = delivery::durability::normal;
-  delivery::outbox_limits outbox;
   trigger_settings triggers;
+  bool idempotency = true;  // false: forward again even if done before (forward --no-state)
 };
 
-// What became of one replayed dead letter.
-struct replay_report {
-  std::int64_t dead_letter = 0;
-  std::string sink;
-  delivery::delivery_state state = delivery::delivery_state::pending;  // pending: still retrying at the deadline
-  std::string detail;  // the sink's id for it, the new dead-letter reason, or why it was not replayed
-  bool replayed = false;  // false: not accepted (its sink is not in this configuration)
+// What the service works with; all of it outlives the service.
+struct forwarding_parts {
+  delivery::delivery_service& delivery;
+  delivery::idempotency_store& state;
+  sinks::file::audit_trail& audit;
+  std::vector<target> payload_targets;  // the sinks whose inputs name this transform
+  std::vector<target> alert_targets;    // ... and "<id>.alerts"
 };
 
 struct service_stats {
@@ -124,9 +88,8 @@ struct service_stats {
 
 class forwarding_service final {
  public:
-  // Throws relay_error(config) for an unusable setting (no AWS Region, unwritable audit path, ...).
-  forwarding_service(boost::asio::any_io_executor executor, genesys::api_client& api, forwarding_settings settings,
-                     log_fn log, metrics::registry* metrics = nullptr);
+  forwarding_service(boost::asio::any_io_executor executor, genesys::api_client& api, sentiment_settings settings,
+                     forwarding_parts parts, log_fn log, metrics::registry* metrics = nullptr);
   ~forwarding_service();
   forwarding_service(const forwarding_service&) = delete;
   forwarding_service& operator=(const forwarding_service&) = delete;
@@ -135,17 +98,9 @@ class forwarding_service final {
   // here, up to the horizon, unless stop() is called (the report is then `deferred`: the trigger
   // stays pending). An accepted forward is waited for until its deliveries are final or
   // `wait` has passed (the report is then `accepted`: the outbox keeps it for `monitor`).
-  // Deliveries run only while run_deliveries() does.
+  // Deliveries run only while the delivery service does.
   boost::asio::awaitable<forward_report> forward(std::string conversation_id, std::string trigger = "manual",
                                                  std::chrono::milliseconds wait = std::chrono::seconds{30});
-  // The sinks' drivers alone (what `forward` needs; run() runs them too), until stop().
-  boost::asio::awaitable<void> run_deliveries();
-
-  // Dead letters back through the outbox to their sink, with their forwardingId; waits for each
-  // to be final or `wait` to pass (run_deliveries() must run meanwhile).
-  boost::asio::awaitable<std::vector<replay_report>> replay(delivery::dead_letter_filter which,
-                                                            std::chrono::milliseconds wait);
-  delivery::dead_letters& dead_letters();
 
   // Continuous mode: feed every routed lifecycle event; run() until stop(). on_event never
   // throws: a trigger the state database cannot record is reported and retried.
@@ -154,9 +109,8 @@ class forwarding_service final {
   // Shutdown, phase one: no new triggers; forwards in flight finish; queued ones stay pending.
   void stop();
   // Phase two, after the caller's deadline: forwards still in flight are abandoned (they stay
-  // pending for the next start), queued sink entries are dropped, and run() returns at once.
+  // pending for the next start) and run() returns at once.
   void cancel();
-  boost::asio::awaitable<void> close();  // flushes and closes the sinks (after run() returned)
 
   // Whether every stream is connected (the monitor's): while it is, the backfill checkpoint
   // advances; when it becomes true again, the gap since the checkpoint is backfilled.

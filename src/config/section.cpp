@@ -1,0 +1,178 @@
+#include "config/section.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace grm::config {
+
+section::section(std::shared_ptr<const void> keep, const toml::table* t, std::string name, std::string source)
+    : keep_(std::move(keep)), origin_(t), present_(t != nullptr), name_(std::move(name)), source_(std::move(source)) {
+  if (t)
+    for (auto& [k, v] : *t) entries_.push_back({std::string(k.str()), &v, {}});
+}
+
+const toml::node* section::node(std::string_view key) const {
+  for (auto& e : entries_)
+    if (e.key == key) return e.node;
+  return nullptr;
+}
+
+std::string section::qualified(std::string_view key) const {
+  for (auto& e : entries_)
+    if (e.key == key && !e.shown.empty()) return e.shown;
+  return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+}
+
+std::vector<std::string> section::keys() const {
+  std::vector<std::string> out;
+  for (auto& e : entries_) out.push_back(e.key);
+  return out;
+}
+
+std::string section::where(std::string_view key) const {
+  const toml::node* n = key.empty() ? origin_ : node(key);
+  if (n && n->source().begin.line > 0) return source_ + ":" + std::to_string(n->source().begin.line) + ": ";
+  return source_ + ": ";
+}
+
+void section::fail(std::string_view key, const std::string& message) const {
+  throw relay_error(error_kind::config, where(key) + message);
+}
+
+void section::reject_unknown(std::initializer_list<std::string_view> known) const {
+  reject_unknown(std::vector<std::string_view>(known));
+}
+
+void section::reject_unknown(const std::vector<std::string_view>& known) const {
+  for (auto& e : entries_)
+    if (std::find(known.begin(), known.end(), e.key) == known.end()) fail(e.key, "unknown key '" + qualified(e.key) + "'");
+}
+
+std::optional<std::string> section::string(std::string_view key) const {
+  auto* n = node(key);
+  if (!n) return std::nullopt;
+  if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+  fail(key, "'" + qualified(key) + "' must be a string");
+}
+
+std::optional<bool> section::boolean(std::string_view key) const {
+  auto* n = node(key);
+  if (!n) return std::nullopt;
+  if (n->is_boolean()) return *n->value<bool>();
+  fail(key, "'" + qualified(key) + "' must be a boolean");
+}
+
+std::optional<std::int64_t> section::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
+  auto* n = node(key);
+  if (!n) return std::nullopt;
+  if (!n->is_integer()) fail(key, "'" + qualified(key) + "' must be a number");
+  auto v = *n->value<std::int64_t>();
+  if (v < min) fail(key, "'" + qualified(key) + "' must be at least " + std::to_string(min));
+  if (v > max) fail(key, "'" + qualified(key) + "' may be at most " + std::to_string(max));
+  return v;
+}
+
+std::optional<double> section::number(std::string_view key, double min, double max) const {
+  auto* n = node(key);
+  if (!n) return std::nullopt;
+  if (!n->is_floating_point() && !n->is_integer()) fail(key, "'" + qualified(key) + "' must be a number");
+  auto v = *n->value<double>();
+  if (!(v >= min && v <= max)) fail(key, fmt::format("'{}' must be between {} and {}", qualified(key), min, max));
+  return v;
+}
+
+std::vector<std::string> section::strings(std::string_view key) const {
+  std::vector<std::string> out;
+  auto* n = node(key);
+  if (!n) return out;
+  auto* arr = n->as_array();
+  if (!arr) fail(key, "'" + qualified(key) + "' must be an array of strings");
+  for (auto& e : *arr) {
+    auto v = e.value<std::string>();
+    if (!v || !e.is_string()) fail(key, "'" + qualified(key) + "' must contain only strings");
+    out.push_back(*v);
+  }
+  return out;
+}
+
+std::optional<std::string> section::choice(std::string_view key, std::initializer_list<std::string_view> allowed) const {
+  auto v = string(key);
+  if (!v) return v;
+  std::string list;
+  for (auto a : allowed) {
+    if (*v == a) return v;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  fail(key, qualified(key) + ": '" + *v + "' is not one of " + list);
+}
+
+section section::table(std::string_view key) const {
+  auto* n = node(key);
+  if (n && !n->is_table()) fail(key, "'" + qualified(key) + "' must be a table");
+  return section(keep_, n ? n->as_table() : nullptr, qualified(key), source_);
+}
+
+section section::only(std::initializer_list<std::string_view> keys) const {
+  section s = *this;
+  std::erase_if(s.entries_, [&](auto& e) { return std::find(keys.begin(), keys.end(), e.key) == keys.end(); });
+  return s;
+}
+
+section section::renamed(std::string name) const {
+  section s = *this;
+  s.name_ = std::move(name);
+  return s;
+}
+
+// Each value lives in a table of its own that copies of the section share and nobody changes.
+section& section::put(std::string_view key, toml::table holder) {
+  auto owned = std::make_shared<const toml::table>(std::move(holder));
+  const toml::node* n = owned->get(key);
+  owned_.push_back(std::move(owned));
+  return put_node(key, n, {});
+}
+
+section& section::put_node(std::string_view key, const toml::node* n, std::string shown) {
+  present_ = true;
+  for (auto& e : entries_)
+    if (e.key == key) {
+      e.node = n;
+      e.shown = std::move(shown);
+      return *this;
+    }
+  entries_.push_back({std::string(key), n, std::move(shown)});
+  return *this;
+}
+
+section& section::take(const section& from, std::string_view key, std::string_view as) {
+  auto* n = from.node(key);
+  if (!n) return *this;
+  keep_from_.push_back(from.keep_);
+  for (auto& o : from.owned_) owned_.push_back(o);
+  return put_node(as, n, from.qualified(key));
+}
+
+section& section::set(std::string_view key, std::string value) {
+  toml::table t;
+  t.insert_or_assign(key, std::move(value));
+  return put(key, std::move(t));
+}
+
+section& section::set(std::string_view key, const std::vector<std::string>& values) {
+  toml::array a;
+  for (auto& v : values) a.push_back(v);
+  toml::table t;
+  t.insert_or_assign(key, std::move(a));
+  return put(key, std::move(t));
+}
+
+section& section::set(std::string_view key, bool value) {
+  toml::table t;
+  t.insert_or_assign(key, value);
+  return put(key, std::move(t));
+}
+
+}  // namespace grm::config

@@ -1,0 +1,61 @@
+#include "sinks/webhook/component.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "net/endpoint.hpp"
+#include "net/settings.hpp"
+
+namespace grm::sinks::webhook {
+
+namespace {
+
+// The whole file, less a trailing newline (what `echo secret > file` leaves).
+secret read_secret_file(const config::section& s, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) s.fail("secret_file", s.qualified("secret_file") + ": cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) s.fail("secret_file", s.qualified("secret_file") + ": '" + path + "' is empty");
+  return secret(std::move(text));
+}
+
+}  // namespace
+
+std::unique_ptr<delivery::sink> component::build(build_context& ctx) {
+  return std::make_unique<sink>(ctx.http(settings.http), settings);
+}
+
+std::string component::describe() const {
+  return fmt::format("url={} body={} timeout_ms={} token={} signed={} tls_verify={} ca_file={}", net::redacted_url(settings.url),
+                     settings.body == body_shape::envelope ? "envelope" : "raw", settings.request_timeout.count(),
+                     settings.bearer_token.empty() ? "none" : "set", settings.signing_secret.empty() ? "no" : "yes",
+                     settings.http.tls.verify_peer, settings.http.tls.ca_file);
+}
+
+std::unique_ptr<sinks::component> parse(const config::section& s, config::env_lookup env) {
+  s.reject_unknown({"type", "inputs", "url", "timeout_ms", "ca_file", "tls_verify", "body", "token_env", "secret_env",
+                    "secret_file", "max_attempts"});
+  webhook_settings w;
+  auto url = s.string("url");
+  if (!url) s.fail({}, "'" + s.qualified("url") + "' is required for a webhook sink");
+  w.url = *url;
+  net::require_secure_scheme(s, "url", w.url, s.name() + ": webhook URL");
+  if (auto var = s.string("token_env"))
+    if (auto token = env(var->c_str())) w.bearer_token = secret(*token);
+  if (s.has("secret_env") && s.has("secret_file"))
+    s.fail("secret_file", s.qualified("secret_env") + " and " + s.qualified("secret_file") + " are alternatives: set one");
+  if (auto var = s.string("secret_env"))
+    if (auto key = env(var->c_str())) w.signing_secret = secret(*key);
+  if (auto path = s.string("secret_file")) w.signing_secret = read_secret_file(s, *path);
+  w.body = s.choice("body", {"envelope", "raw"}).value_or("envelope") == "raw" ? body_shape::raw : body_shape::envelope;
+  w.request_timeout = std::chrono::milliseconds{s.integer("timeout_ms", 1).value_or(10'000)};
+  w.http = net::client_options(s, w.url);
+  return std::make_unique<component>(std::move(w));
+}
+
+}  // namespace grm::sinks::webhook
