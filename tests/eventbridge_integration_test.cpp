@@ -474,10 +474,14 @@ TEST_F(CredentialChain, CredentialProcessOutputIsUsedAndItsFailureNeverShowsTheO
 TEST_F(CredentialChain, CredentialProcessGetsTheEnvironmentWithoutTheRelaysSecrets) {
   ::setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", "genesys-canary", 1);
   ::setenv("CRM_WEBHOOK_TOKEN", "crm-canary", 1);
+  ::setenv("CRM_WEBHOOK_SECRET", "signing-canary", 1);
+  ::setenv("GRM_TEST_HOOK_SECRET", "configured-canary", 1);  // a sink's secret_env names it
+  register_secret_variable("GRM_TEST_HOOK_SECRET");
   ::setenv("GRM_TEST_PASSED_THROUGH", "yes", 1);
   auto script = temp_file("env.sh",
                           "#!/bin/sh\n"
                           "[ -z \"$GENESYSCLOUD_OAUTHCLIENT_SECRET$CRM_WEBHOOK_TOKEN$ALERT_WEBHOOK_TOKEN\" ] || exit 7\n"
+                          "[ -z \"$CRM_WEBHOOK_SECRET$GRM_TEST_HOOK_SECRET\" ] || exit 7\n"
                           "[ \"$GRM_TEST_PASSED_THROUGH\" = yes ] || exit 8\n"
                           "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"s\"}'\n");
   auto ctx = context();
@@ -490,6 +494,8 @@ TEST_F(CredentialChain, CredentialProcessGetsTheEnvironmentWithoutTheRelaysSecre
   }
   ::unsetenv("GENESYSCLOUD_OAUTHCLIENT_SECRET");
   ::unsetenv("CRM_WEBHOOK_TOKEN");
+  ::unsetenv("CRM_WEBHOOK_SECRET");
+  ::unsetenv("GRM_TEST_HOOK_SECRET");
   ::unsetenv("GRM_TEST_PASSED_THROUGH");
   EXPECT_EQ(outcome, "AKIDPROC") << "status 7: a secret reached the child; status 8: the environment was not passed";
 }

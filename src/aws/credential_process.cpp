@@ -43,9 +43,7 @@ std::vector<char*> child_environment() {
   for (char** e = environ; *e; ++e) {
     std::string_view entry(*e);
     auto name = entry.substr(0, entry.find('='));
-    bool secret = false;
-    for (auto s : relay_secret_variables) secret = secret || name == s;
-    if (!secret) env.push_back(*e);
+    if (!is_secret_variable(name)) env.push_back(*e);
   }
   env.push_back(nullptr);
   return env;

@@ -11,9 +11,14 @@
 namespace grm {
 
 // Environment variables that carry the relay's own secrets. They are kept from every child the
-// relay starts (credential_process), which needs the AWS variables but never these.
+// relay starts (credential_process), which needs the AWS variables but never these: the fixed
+// ones, and each a configuration names (a webhook sink's token_env and secret_env), registered
+// when the configuration is read.
 inline constexpr std::string_view relay_secret_variables[] = {
-    "GENESYSCLOUD_OAUTHCLIENT_SECRET", "CRM_WEBHOOK_TOKEN", "ALERT_WEBHOOK_TOKEN"};
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET", "CRM_WEBHOOK_TOKEN", "ALERT_WEBHOOK_TOKEN", "CRM_WEBHOOK_SECRET",
+    "ALERT_WEBHOOK_SECRET"};
+void register_secret_variable(std::string name);  // call while the configuration is read (one thread)
+bool is_secret_variable(std::string_view name);
 
 class secret final {
  public:

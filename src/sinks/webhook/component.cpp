@@ -45,12 +45,16 @@ std::unique_ptr<sinks::component> parse(const config::section& s, config::env_lo
   if (!url) s.fail({}, "'" + s.qualified("url") + "' is required for a webhook sink");
   w.url = *url;
   net::require_secure_scheme(s, "url", w.url, s.name() + ": webhook URL");
-  if (auto var = s.string("token_env"))
+  if (auto var = s.string("token_env")) {
+    register_secret_variable(*var);  // kept from credential_process like the relay's own
     if (auto token = env(var->c_str())) w.bearer_token = secret(*token);
+  }
   if (s.has("secret_env") && s.has("secret_file"))
     s.fail("secret_file", s.qualified("secret_env") + " and " + s.qualified("secret_file") + " are alternatives: set one");
-  if (auto var = s.string("secret_env"))
+  if (auto var = s.string("secret_env")) {
+    register_secret_variable(*var);
     if (auto key = env(var->c_str())) w.signing_secret = secret(*key);
+  }
   if (auto path = s.string("secret_file")) w.signing_secret = read_secret_file(s, *path);
   w.body = s.choice("body", {"envelope", "raw"}).value_or("envelope") == "raw" ? body_shape::raw : body_shape::envelope;
   w.request_timeout = std::chrono::milliseconds{s.integer("timeout_ms", 1).value_or(10'000)};
