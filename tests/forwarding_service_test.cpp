@@ -605,14 +605,26 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   auto deadline = steady_clock::now() + seconds{60};
   while (monitor.stats().connects == 0 && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
   genesys.pause_generator(false);
+  // Done when every conversation has wrapped up and the reports are exactly the chats that ended:
+  // a report can come before its end event reaches the hook (backfill finds it first), so equal
+  // sizes alone are not enough.
+  auto same_conversations = [&] {
+    if (outcome_of.size() != chats_ended.size()) return false;
+    for (auto& id : chats_ended)
+      if (!outcome_of.contains(id)) return false;
+    return true;
+  };
   auto all_done = [&] {
-    return genesys.stats().conversations_started == so.max_conversations && !chats_ended.empty() &&
-           outcome_of.size() == chats_ended.size() && forwarding.stats().in_flight == 0 && forwarding.stats().pending == 0;
+    return genesys.stats().conversations_wrapped == so.max_conversations && !chats_ended.empty() && same_conversations() &&
+           forwarding.stats().in_flight == 0 && forwarding.stats().pending == 0;
   };
   while (!all_done() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
   bool done = all_done();
-  EXPECT_TRUE(done) << chats_ended.size() << " chats ended, " << outcome_of.size() << " forwarded, "
-                    << genesys.stats().conversations_started << " started; monitor: " << ::testing::PrintToString(logs);
+  std::vector<std::string> reported;
+  for (auto& [id, o] : outcome_of) reported.push_back(id + ": " + o);
+  EXPECT_TRUE(done) << chats_ended.size() << " chats ended " << ::testing::PrintToString(chats_ended) << ", reports "
+                    << ::testing::PrintToString(reported) << ", " << genesys.stats().conversations_wrapped
+                    << " wrapped; monitor: " << ::testing::PrintToString(logs);
   // Stop and drain either way: the coroutines must finish before the objects they use go away.
   relay.stop();
   ioc.restart();

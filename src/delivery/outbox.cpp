@@ -357,6 +357,13 @@ asio::awaitable<void> outbox::record_coroutine(std::shared_ptr<impl> s, std::vec
   co_await wait_for(w);
 }
 
+std::map<std::string, std::size_t> outbox::pending_by_sink() const {
+  std::map<std::string, std::size_t> out;
+  database::statement q(impl_->db, "SELECT sink, COUNT(*) FROM outbox_deliveries WHERE state = 0 GROUP BY sink");
+  while (q.step()) out[q.text(0)] = static_cast<std::size_t>(q.integer(1));
+  return out;
+}
+
 outbox_stats outbox::stats() const {
   auto s = impl_->stats;
   database::statement q(impl_->db, "SELECT MIN(created_ms) FROM outbox_messages WHERE open_deliveries > 0");

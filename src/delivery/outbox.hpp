@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -145,6 +146,7 @@ class outbox final {
   void on_accepted(std::function<void(const std::string& sink)> wake);
 
   outbox_stats stats() const;
+  std::map<std::string, std::size_t> pending_by_sink() const;  // deliveries not final, by sink id
   const outbox_limits& limits() const noexcept;
 
  private:

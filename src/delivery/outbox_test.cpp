@@ -70,6 +70,7 @@ TEST(Outbox, AMessageIsFinalWhenEverySinkIsDoneAndTheFinaliserSeesEachOutcome) {
   auto id = run(ioc, box.accept(msg(1), {"bus", "crm"}));
   EXPECT_GT(id, 0);
   EXPECT_EQ(box.stats().pending, 2u);
+  EXPECT_EQ(box.pending_by_sink(), (std::map<std::string, std::size_t>{{"bus", 1}, {"crm", 1}}));
   auto bus = box.due("bus", now_ms(), 10, {});
   auto crm = box.due("crm", now_ms(), 10, {});
   ASSERT_EQ(bus.size(), 1u);
@@ -78,6 +79,7 @@ TEST(Outbox, AMessageIsFinalWhenEverySinkIsDoneAndTheFinaliserSeesEachOutcome) {
   EXPECT_EQ(bus[0].msg.idempotency_key, "fwd-1");
   run(ioc, box.record({outbox_result::delivered(bus[0].delivery_id, "event-1")}));
   EXPECT_TRUE(finals.empty()) << "the CRM has not finished";
+  EXPECT_EQ(box.pending_by_sink(), (std::map<std::string, std::size_t>{{"crm", 1}}));
   run(ioc, box.record({outbox_result::dead(crm[0].delivery_id, {error_kind::client, 400, "HTTP400", "bad request"})}));
   ASSERT_EQ(finals.size(), 1u);
   EXPECT_EQ(finals[0].msg.key, "conv-1:conversation-end");

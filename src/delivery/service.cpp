@@ -108,6 +108,13 @@ asio::awaitable<void> delivery_service::run() {
   d.box.finalise_leftovers();
   if (auto pending = d.box.stats().pending; pending && d.log)
     d.log(severity::info, fmt::format("resuming {} delivery(ies) left in the outbox by the last run", pending));
+  // Rows for a sink this run does not have (renamed, removed, or not reached by this command)
+  // are kept, not dropped: they are delivered when a run has that sink again.
+  for (auto& [sink, n] : d.box.pending_by_sink())
+    if (!d.known(sink) && d.log)
+      d.log(severity::warn, fmt::format("outbox: {} delivery(ies) for sink '{}', which this run does not have, are kept "
+                                        "until one does (its id in [sinks.<id>])",
+                                        n, sink));
   for (auto& drv : d.drivers) d.drivers_group.spawn("driver " + drv->sink_id(), drv->run());
   co_await d.drivers_group.join();
 }
