@@ -40,6 +40,18 @@ void log_line(sources::severity s, std::string_view m) {
   }
 }
 
+void serve_until_signal(std::optional<double> duration_s) {
+  asio::io_context ioc(1);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([](auto, int) {});
+  std::optional<asio::steady_timer> stop_timer;
+  if (duration_s) {
+    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*duration_s * 1000)});
+    stop_timer->async_wait([&](auto) { signals.cancel(); });
+  }
+  ioc.run_one();
+}
+
 void print_stream_error(const pipeline::stream_error& e) {
   constexpr std::size_t kShown = 200;  // a huge payload is summarised, not dumped
   std::string raw = e.raw.size() > kShown ? e.raw.substr(0, kShown) + "...(" + std::to_string(e.raw.size()) + " bytes)" : e.raw;
@@ -186,15 +198,7 @@ int run_webhook_sim(const webhook_sim_args& a) {
   }
   if (!a.cert_out.empty()) std::ofstream(a.cert_out) << hook->certificate_pem();
   std::cout << "webhook receiver listening on " << hook->https_url() << " (and " << hook->http_url() << ")\n" << std::flush;
-  asio::io_context ioc(1);
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([](auto, int) {});
-  std::optional<asio::steady_timer> stop_timer;
-  if (a.duration_s) {
-    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*a.duration_s * 1000)});
-    stop_timer->async_wait([&](auto) { signals.cancel(); });
-  }
-  ioc.run_one();
+  serve_until_signal(a.duration_s);
   std::cout << "webhook receiver stopped: " << hook->received().size() << " posts\n";
   return 0;
 }
@@ -246,15 +250,7 @@ int run_sim(const sim_args& args) {
     std::cout << "CRM webhook receiver:  " << crm->https_url() << "/crm/sentiment   (crm.url, CRM_WEBHOOK_URL)\n";
   }
   std::cout << std::flush;
-  asio::io_context ioc(1);
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([](auto, int) {});
-  std::optional<asio::steady_timer> stop_timer;
-  if (args.duration_s) {
-    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*args.duration_s * 1000)});
-    stop_timer->async_wait([&](auto) { signals.cancel(); });
-  }
-  ioc.run_one();
+  serve_until_signal(args.duration_s);
   auto st = s->stats();
   std::cout << "simulator stopped: " << st.conversations_started << " conversations, "
             << st.frames_published << " WebSocket frames, " << st.tokens_issued << " tokens\n";

@@ -27,6 +27,8 @@ void print_stream_error(const pipeline::stream_error& e);
 std::string event_line(const lifecycle_event& e, bool json);
 
 std::string report_line(const sentiment::forward_report& r, bool json);
+// For the simulators: block until SIGINT/SIGTERM, or until `duration_s` seconds have passed.
+void serve_until_signal(std::optional<double> duration_s);
 // The monitor's counters under the names in docs/metrics.md, read at scrape time.
 void add_monitor_metrics(metrics::registry& m, const sources::monitor_service& service);
 

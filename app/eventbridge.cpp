@@ -2,8 +2,6 @@
 // emulator on its own).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 
@@ -123,15 +121,7 @@ int run_aws_sim(const aws_sim_args& a) {
   }
   if (!a.cert_out.empty()) std::ofstream(a.cert_out) << aws->certificate_pem();
   print_aws_emulator(*aws, a.cert_out);
-  asio::io_context ioc(1);
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([](auto, int) {});
-  std::optional<asio::steady_timer> stop_timer;
-  if (a.duration_s) {
-    stop_timer.emplace(ioc, std::chrono::milliseconds{static_cast<std::int64_t>(*a.duration_s * 1000)});
-    stop_timer->async_wait([&](auto) { signals.cancel(); });
-  }
-  ioc.run_one();
+  serve_until_signal(a.duration_s);
   auto st = aws->stats();
   std::cout << "AWS emulator stopped: " << st.put_events_requests << " PutEvents requests, " << st.accepted
             << " events accepted, " << st.failed_entries << " entries failed, " << st.signature_failures

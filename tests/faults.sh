@@ -23,38 +23,8 @@ start_sim() {
 gport=$(free_port); aport=$(free_port); cport=$(free_port)
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
-# Everything on loopback, TLS unverified: a restarted simulator has a new self-signed certificate.
 write_config() {  # write_config FILE STATE CRM_TIMEOUT_MS SHUTDOWN_S
-  cat >"$1" <<EOF
-[genesys]
-api_url = "https://127.0.0.1:$gport"
-login_url = "https://127.0.0.1:$gport"
-client_id = "sim-client"
-tls_verify = false
-[monitor]
-queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
-reconnect_max_delay_ms = 1000
-[retry]
-base_ms = 50
-[forwarder]
-enabled = true
-not_analysed_horizon_s = 0
-state_path = "$2"
-[eventbridge]
-region = "us-east-1"
-endpoint = "https://127.0.0.1:$aport"
-tls_verify = false
-[crm]
-url = "https://127.0.0.1:$cport/crm/sentiment"
-tls_verify = false
-timeout_ms = $3
-[audit]
-path = "$tmp/audit.jsonl"
-[metrics]
-listen = "127.0.0.1:0"
-[service]
-shutdown_timeout_s = $4
-EOF
+  { loopback_relay_config "$2" /crm/sentiment "$3"; printf '[service]\nshutdown_timeout_s = %s\n' "$4"; } >"$1"
 }
 
 # --- 1. an upstream outage ------------------------------------------------------------------

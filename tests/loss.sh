@@ -27,36 +27,11 @@ start_crm() {
 }
 down() { kill -9 "$1"; wait "$1" 2>/dev/null || true; }
 
-cat >"$tmp/relay.toml" <<EOF
-[genesys]
-api_url = "https://127.0.0.1:$gport"
-login_url = "https://127.0.0.1:$gport"
-client_id = "sim-client"
-tls_verify = false
-[monitor]
-queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
-reconnect_max_delay_ms = 1000
-[retry]
-base_ms = 50
-[forwarder]
-enabled = true
-not_analysed_horizon_s = 0
-state_path = "$tmp/state.db"
-[eventbridge]
-region = "us-east-1"
-endpoint = "https://127.0.0.1:$aport"
-tls_verify = false
-[crm]
-url = "https://127.0.0.1:$cport/crm"
-tls_verify = false
-[audit]
-path = "$tmp/audit.jsonl"
+{ loopback_relay_config "$tmp/state.db" /crm 10000; cat <<EOF; } >"$tmp/relay.toml"
 [outbox]
 retry_max_delay_s = 2
 breaker_open_s = 1
 breaker_max_open_s = 2
-[metrics]
-listen = "127.0.0.1:0"
 [service]
 shutdown_timeout_s = 5
 EOF

@@ -22,3 +22,35 @@ start_relay() {  # start_relay CONFIG LOG
 scrape() { curl -s "http://127.0.0.1:$mport$1"; }
 status_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport$1"; }
 metric() { scrape /metrics | grep "^$1 " | awk '{print $2}'; }  # metric 'name{labels}' → its value
+# The relay's config against the simulators on $gport/$aport/$cport, everything on loopback with TLS
+# unverified (a restarted simulator has a new self-signed certificate); callers append sections.
+loopback_relay_config() {  # loopback_relay_config STATE CRM_PATH CRM_TIMEOUT_MS
+  cat <<EOF
+[genesys]
+api_url = "https://127.0.0.1:$gport"
+login_url = "https://127.0.0.1:$gport"
+client_id = "sim-client"
+tls_verify = false
+[monitor]
+queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
+reconnect_max_delay_ms = 1000
+[retry]
+base_ms = 50
+[forwarder]
+enabled = true
+not_analysed_horizon_s = 0
+state_path = "$1"
+[eventbridge]
+region = "us-east-1"
+endpoint = "https://127.0.0.1:$aport"
+tls_verify = false
+[crm]
+url = "https://127.0.0.1:$cport$2"
+tls_verify = false
+timeout_ms = $3
+[audit]
+path = "$tmp/audit.jsonl"
+[metrics]
+listen = "127.0.0.1:0"
+EOF
+}
