@@ -75,7 +75,9 @@ std::int64_t database::changes() const { return sqlite3_changes(db_); }
 
 database::statement::statement(database& db, const char* sql) : db_(db), s_(db.prepared(sql)) {}
 
-database::statement::~statement() {
+database::statement::~statement() { reset(); }
+
+void database::statement::reset() {
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);
 }

@@ -46,6 +46,7 @@ class database final {
     statement& bind_null(int i);
     bool step();  // true: a row is ready; false: done. Throws relay_error(storage) otherwise.
     void run();   // step() to the end
+    void reset();  // back to the start, bindings cleared: the statement runs again
     std::string text(int col) const;
     std::int64_t integer(int col) const;
     bool is_null(int col) const;

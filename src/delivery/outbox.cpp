@@ -327,19 +327,30 @@ asio::awaitable<std::int64_t> outbox::accept_coroutine(std::shared_ptr<impl> s, 
   co_return w->value;
 }
 
+// Two steps: the due ids come from the index alone, so rows in flight are skipped before any
+// payload is read (a driver with 8 requests out would otherwise read 80 payloads to take 10).
 std::vector<entry> outbox::due(const std::string& sink, std::int64_t now, std::size_t limit,
                                const std::set<std::int64_t>& in_flight) {
-  database::statement q(impl_->db,
-                        "SELECT d.id, d.message_id, d.attempts, m.key, m.idempotency_key, m.conversation_id, m.kind, "
-                        "m.payload, m.created_ms FROM outbox_deliveries d JOIN outbox_messages m ON m.id = d.message_id "
-                        "WHERE d.sink = ? AND d.state = 0 AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms, d.id LIMIT ?");
-  q.bind(1, sink).bind(2, now).bind(3, static_cast<std::int64_t>(limit + in_flight.size()));
+  std::vector<std::int64_t> ids;
+  {
+    database::statement q(impl_->db,
+                          "SELECT id FROM outbox_deliveries WHERE sink = ? AND state = 0 AND next_attempt_ms <= ? "
+                          "ORDER BY next_attempt_ms, id LIMIT ?");
+    q.bind(1, sink).bind(2, now).bind(3, static_cast<std::int64_t>(limit + in_flight.size()));
+    while (ids.size() < limit && q.step())
+      if (auto id = q.integer(0); !in_flight.contains(id)) ids.push_back(id);
+  }
   std::vector<entry> out;
-  while (q.step() && out.size() < limit) {
-    auto id = q.integer(0);
-    if (in_flight.contains(id)) continue;
-    out.push_back({id, q.integer(1), {q.text(3), q.text(4), q.text(5), q.text(6), q.text(7)}, static_cast<int>(q.integer(2)),
-                   q.integer(8)});
+  out.reserve(ids.size());
+  database::statement q(impl_->db,
+                        "SELECT d.message_id, d.attempts, m.key, m.idempotency_key, m.conversation_id, m.kind, m.payload, "
+                        "m.created_ms FROM outbox_deliveries d JOIN outbox_messages m ON m.id = d.message_id WHERE d.id = ?");
+  for (auto id : ids) {
+    q.bind(1, id);
+    if (q.step())
+      out.push_back({id, q.integer(0), {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)}, static_cast<int>(q.integer(1)),
+                     q.integer(7)});
+    q.reset();
   }
   return out;
 }

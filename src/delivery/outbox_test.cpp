@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -18,6 +19,7 @@
 #include "delivery/dead_letters.hpp"
 #include "delivery/driver.hpp"
 #include "delivery/outbox.hpp"
+#include "delivery/service.hpp"
 #include "delivery/sink.hpp"
 #include "net/retry.hpp"
 #include "observability/metrics.hpp"
@@ -425,6 +427,47 @@ TEST(Driver, CancelLeavesWhatIsInFlightPendingForTheNextStart) {
   database db(path);
   outbox box(ioc.get_executor(), db, {});
   EXPECT_EQ(box.due("a", now_ms(), 10, {}).size(), 1u);
+}
+
+
+// A run without one of the sinks an earlier run accepted for keeps those rows, says so at start
+// with the sink's id and count, and a later run that has the sink delivers them.
+TEST(DeliveryService, RowsForASinkThisRunDoesNotHaveAreKeptNamedAndDeliveredByARunThatHasIt) {
+  auto path = temp_db("unknown-sink");
+  {
+    asio::io_context ioc;
+    database db(path);
+    outbox box(ioc.get_executor(), db, {});
+    run(ioc, box.accept(msg(1), {"a", "gone"}));
+    run(ioc, box.accept(msg(2), {"gone"}));
+  }
+  auto serve = [&](std::vector<std::string> ids, const std::function<bool(delivery_service&)>& until,
+                   std::vector<std::string>& logs, std::vector<final_message>& finals) {
+    asio::io_context ioc;
+    database db(path);
+    delivery_service svc(ioc.get_executor(), db, {}, [&](severity, std::string_view l) { logs.emplace_back(l); });
+    for (auto& id : ids) svc.add_sink(id, std::make_unique<scripted_sink>(), fast());
+    svc.on_final("sentiment", [&](const final_message& f) { finals.push_back(f); });
+    auto done = asio::co_spawn(ioc, svc.run(), asio::use_future);
+    bool reached = run_until(ioc, [&] { return until(svc); });
+    svc.stop();
+    run_until(ioc, [&] { return done.wait_for(seconds{0}) == std::future_status::ready; });
+    return reached;
+  };
+  std::vector<std::string> logs;
+  std::vector<final_message> finals;
+  ASSERT_TRUE(serve({"a"}, [](delivery_service& s) { return s.stats().delivered == 1; }, logs, finals));
+  EXPECT_NE(std::find(logs.begin(), logs.end(),
+                      "outbox: 2 delivery(ies) for sink 'gone', which this run does not have, are kept until one does "
+                      "(its id in [sinks.<id>])"),
+            logs.end())
+      << ::testing::PrintToString(logs);
+  EXPECT_TRUE(finals.empty()) << "'gone' has not delivered: neither message is final";
+  logs.clear();
+  ASSERT_TRUE(serve({"a", "gone"}, [&](delivery_service&) { return finals.size() == 2; }, logs, finals));
+  for (auto& l : logs) EXPECT_EQ(l.find("which this run does not have"), std::string::npos) << l;
+  for (auto& f : finals)
+    for (auto& o : f.outcomes) EXPECT_EQ(o.state, delivery_state::delivered) << f.msg.idempotency_key << " " << o.sink;
 }
 
 }  // namespace
