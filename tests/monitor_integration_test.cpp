@@ -1,7 +1,9 @@
 // The monitor against the simulated org on loopback: real TLS, real WebSocket, real SSE, and
 // every fault the simulator can inject. Waits are bounded; no test asserts a timing.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "tests/support/monitor_harness.hpp"
@@ -136,6 +138,39 @@ TEST(MonitorIntegration, MissingPermissionIsFatalAndNamesThePermissionAndClient)
   auto e = h.fatal_error();
   EXPECT_TRUE(contains(e, "OAuth client 'sim-client' lacks a permission (HTTP 403 missing.permissions)")) << e;
   EXPECT_TRUE(contains(e, "routing:queue:view")) << e;
+}
+
+// A channel whose every topic is refused would only ever carry heartbeats: the stream stops and
+// says why, instead of running silently with nothing to receive.
+TEST(MonitorIntegration, EveryTopicRejectedIsFatalAndNamesEachTopicAndItsReason) {
+  auto so = fast_sim(0);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  h.settings.notifications.topics = {"v2.analytics.nothing", "v2.no.such.topic"};
+  h.start();
+  ASSERT_TRUE(h.wait_until([&] { return h.finished(); }));
+  auto e = h.fatal_error();
+  EXPECT_TRUE(contains(e, "was rejected, so it would receive only heartbeats: v2.analytics.nothing (Topic is not "
+                          "supported by the simulator); v2.no.such.topic (Topic is not supported by the simulator)"))
+      << e;
+  EXPECT_TRUE(contains(e, "OAuth client's permissions")) << e;
+}
+
+// Some topics refused: one warning names them, the rest are received.
+TEST(MonitorIntegration, PartlyRejectedTopicsAreOneWarningAndTheOthersFlow) {
+  auto so = fast_sim(2);
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  h.settings.notifications.topics.push_back("v2.no.such.topic");
+  auto subscribed = h.settings.notifications.topics.size();
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 2); })) << h.fatal_error();
+  EXPECT_TRUE(h.fatal_error().empty());
+  auto logs = h.log_lines();
+  auto warning = std::find_if(logs.begin(), logs.end(), [](auto& l) { return contains(l, "topics rejected on channel"); });
+  ASSERT_NE(warning, logs.end()) << ::testing::PrintToString(logs);
+  EXPECT_TRUE(contains(*warning, fmt::format("1 of {} topics rejected", subscribed))) << *warning;
+  EXPECT_TRUE(contains(*warning, "v2.no.such.topic (Topic is not supported by the simulator); the other")) << *warning;
 }
 
 TEST(MonitorIntegration, WrongCredentialsFailWithOneLineNamingTheVariablesButNotTheSecret) {

@@ -6,6 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 #include <random>
@@ -84,13 +86,29 @@ class lane final {
     live_channel c;
     c.info = co_await genesys::create_channel(ctx_.api);
     auto results = co_await genesys::subscribe(ctx_.api, c.info.id, topics_);
-    for (auto& r : results) {
-      if (r.permitted) continue;
-      ++ctx_.stats.rejected_topics;
-      ctx_.log(severity::warn, "topic " + r.id + " rejected: " + r.rejection_reason);
-    }
+    judge_subscriptions(c.info.id, results);
     co_await connect(c);
     co_return c;
+  }
+
+  // Every topic refused: the channel would carry heartbeats only, so the stream stops with the
+  // reasons (the topics or the client's permissions need changing; retrying cannot help). Some
+  // refused: one warning naming them, counted in relay_topics_rejected_total; the rest flows.
+  void judge_subscriptions(const std::string& channel, const std::vector<genesys::topic_result>& results) {
+    std::vector<std::string> refused;
+    for (auto& r : results)
+      if (!r.permitted) refused.push_back(r.id + " (" + (r.rejection_reason.empty() ? "no reason given" : r.rejection_reason) + ")");
+    if (refused.empty()) return;
+    ctx_.stats.rejected_topics += refused.size();
+    auto list = fmt::format("{}", fmt::join(refused, "; "));
+    if (refused.size() == results.size())
+      throw relay_error(error_kind::config,
+                        fmt::format("{}: every topic of channel {} was rejected, so it would receive only heartbeats: {}. "
+                                    "Check the source's queues/users/topics and the OAuth client's permissions",
+                                    name_, channel, list));
+    ctx_.log(severity::warn, fmt::format("{}: {} of {} topics rejected on channel {}: {}; the other {} are subscribed",
+                                         name_, refused.size(), results.size(), channel, list,
+                                         results.size() - refused.size()));
   }
 
   asio::awaitable<void> connect(live_channel& c) {
