@@ -19,6 +19,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <deque>
 #include <mutex>
@@ -286,6 +287,40 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     return json_response(req, http::status::ok, json::object{{"entities", entities}});
   }
 
+  // GET /api/v2/routing/queues: the paged listing a client discovers its queues by, in the
+  // API's shape (entities, pageSize, pageNumber, total, pageCount). pageSize 1..500 (default 25),
+  // pageNumber from 1; anything else is the API's 400.
+  response queues_page(const request& req, const std::string& target) {
+    std::int64_t size = 25, number = 1;
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return api_error(req, 400, "bad.request", "The request target is not a valid URL");
+    for (auto p : url->params()) {
+      if (p.key != "pageSize" && p.key != "pageNumber") continue;
+      std::int64_t v = 0;
+      try {
+        std::size_t used = 0;
+        v = std::stoll(p.value, &used);
+        if (used != p.value.size()) v = 0;
+      } catch (const std::exception&) {
+        v = 0;
+      }
+      if (p.key == "pageSize" && (v < 1 || v > 500))
+        return api_error(req, 400, "bad.request", "pageSize must be between 1 and 500");
+      if (p.key == "pageNumber" && v < 1) return api_error(req, 400, "bad.request", "pageNumber must be 1 or more");
+      (p.key == "pageSize" ? size : number) = v;
+    }
+    auto total = static_cast<std::int64_t>(opt.queue_ids.size());
+    json::array entities;
+    for (auto i = (number - 1) * size; i < std::min(total, number * size); ++i) {
+      auto& id = opt.queue_ids[static_cast<std::size_t>(i)];
+      entities.push_back(json::object{{"id", id}, {"name", "Simulated queue " + std::to_string(i + 1)},
+                                      {"selfUri", "/api/v2/routing/queues/" + id}});
+    }
+    return json_response(req, http::status::ok,
+                         json::object{{"entities", entities}, {"pageSize", size}, {"pageNumber", number},
+                                      {"total", total}, {"pageCount", (total + size - 1) / size}});
+  }
+
   response handle(const request& req) {
     std::string target(req.target());
     auto path = target.substr(0, target.find('?'));
@@ -301,6 +336,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       if (auto r = history.query(req.body())) return reply(req, *r);  // the real shape; the tutorial's falls through
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
+    if (m == http::verb::get && path == "/api/v2/routing/queues") return queues_page(req, target);
     const std::string channels_path = "/api/v2/notifications/channels";
     if (path == channels_path && m == http::verb::post) {
       if (channels.size() >= opt.max_channels) {  // the 21st evicts the least recently used

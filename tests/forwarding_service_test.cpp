@@ -562,6 +562,36 @@ TEST_F(ForwardingService, TheSimulatorAnswersTheRealDetailsQueryAsTheApiDoes) {
   EXPECT_NE(tutorial.body.find("\"entities\""), std::string::npos) << tutorial.body;
 }
 
+// The queue listing a client discovers its queues by, paged as the API pages it.
+TEST_F(ForwardingService, TheSimulatorListsItsQueuesPagedAsTheApiDoes) {
+  auto get = [&](std::string target) {
+    auto f = asio::co_spawn(ioc, genesys_api->api.call("GET", std::move(target), ""), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return f.get();
+  };
+  sim::sim_options defaults;
+  auto total = defaults.queue_ids.size();
+  ASSERT_GE(total, 2u);
+  auto first = get("/api/v2/routing/queues?pageSize=1&pageNumber=1");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  auto page = boost::json::parse(first.body).as_object();
+  EXPECT_EQ(page.at("entities").as_array().size(), 1u);
+  EXPECT_EQ(page.at("entities").as_array()[0].as_object().at("id").as_string(), defaults.queue_ids[0]);
+  EXPECT_EQ(page.at("pageSize").as_int64(), 1);
+  EXPECT_EQ(page.at("pageNumber").as_int64(), 1);
+  EXPECT_EQ(page.at("total").as_int64(), static_cast<std::int64_t>(total));
+  EXPECT_EQ(page.at("pageCount").as_int64(), static_cast<std::int64_t>(total));
+  auto all = boost::json::parse(get("/api/v2/routing/queues").body).as_object();
+  EXPECT_EQ(all.at("pageSize").as_int64(), 25) << "the API's default page size";
+  EXPECT_EQ(all.at("entities").as_array().size(), total);
+  auto past = boost::json::parse(get("/api/v2/routing/queues?pageNumber=99").body).as_object();
+  EXPECT_TRUE(past.at("entities").as_array().empty());
+  auto bad = get("/api/v2/routing/queues?pageSize=501");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("pageSize must be between 1 and 500"), std::string::npos) << bad.body;
+}
+
 // The whole path as the composition root wires it: the simulator's generator → the
 // notifications source → ConversationEnd of chats → the sentiment transform → EventBridge and
 // the CRM webhook.
