@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <charconv>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -296,14 +297,10 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     if (!url) return api_error(req, 400, "bad.request", "The request target is not a valid URL");
     for (auto p : url->params()) {
       if (p.key != "pageSize" && p.key != "pageNumber") continue;
-      std::int64_t v = 0;
-      try {
-        std::size_t used = 0;
-        v = std::stoll(p.value, &used);
-        if (used != p.value.size()) v = 0;
-      } catch (const std::exception&) {
+      std::int64_t v = 0;  // stays 0 (refused below) unless the whole value is a number
+      if (auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), v);
+          ec != std::errc{} || end != p.value.data() + p.value.size())
         v = 0;
-      }
       if (p.key == "pageSize" && (v < 1 || v > 500))
         return api_error(req, 400, "bad.request", "pageSize must be between 1 and 500");
       if (p.key == "pageNumber" && v < 1) return api_error(req, 400, "bad.request", "pageNumber must be 1 or more");

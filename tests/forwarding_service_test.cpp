@@ -114,6 +114,14 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
     s.delivery.state_path = state;
   }
 
+  // One Genesys API call through the relay's client, run to completion on the test's context.
+  auto api_call(std::string method, std::string target, std::string body) {
+    auto f = asio::co_spawn(ioc, genesys_api->api.call(std::move(method), std::move(target), std::move(body)), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return f.get();
+  }
+
   // Runs the service until `done` holds (bounded), then stops it and waits for run() to return.
   bool run_until(const std::function<bool()>& done, seconds limit = seconds{20}) {
     auto finished = asio::co_spawn(ioc, relay->run(), asio::use_future);
@@ -542,13 +550,7 @@ TEST(Backfill, ChatsThatEndedWhileTheRelayWasStoppedAreForwardedAfterItStarts) {
 }
 
 TEST_F(ForwardingService, TheSimulatorAnswersTheRealDetailsQueryAsTheApiDoes) {
-  auto call = [&](std::string body) {
-    auto f = asio::co_spawn(ioc, genesys_api->api.call("POST", "/api/v2/analytics/conversations/details/query", std::move(body)),
-                            asio::use_future);
-    ioc.restart();
-    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
-    return f.get();
-  };
+  auto call = [&](std::string body) { return api_call("POST", "/api/v2/analytics/conversations/details/query", std::move(body)); };
   auto missing = call(R"({"paging":{"pageSize":10,"pageNumber":1}})");
   EXPECT_EQ(missing.status, 400u);
   EXPECT_NE(missing.body.find("interval is required"), std::string::npos) << missing.body;
@@ -564,12 +566,7 @@ TEST_F(ForwardingService, TheSimulatorAnswersTheRealDetailsQueryAsTheApiDoes) {
 
 // The queue listing a client discovers its queues by, paged as the API pages it.
 TEST_F(ForwardingService, TheSimulatorListsItsQueuesPagedAsTheApiDoes) {
-  auto get = [&](std::string target) {
-    auto f = asio::co_spawn(ioc, genesys_api->api.call("GET", std::move(target), ""), asio::use_future);
-    ioc.restart();
-    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
-    return f.get();
-  };
+  auto get = [&](std::string target) { return api_call("GET", std::move(target), ""); };
   sim::sim_options defaults;
   auto total = defaults.queue_ids.size();
   ASSERT_GE(total, 2u);
