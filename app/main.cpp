@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--crm-port", sim.crm_port, "the CRM webhook receiver's port with --with-sinks")->capture_default_str();
   sim_cmd->add_flag("--crm-stall", sim.crm_stall, "the CRM webhook receiver reads requests and never answers (a hung CRM)");
   sim_cmd->add_option("--conversations", sim.conversations, "stop starting conversations after this many (0: unlimited)");
+  sim_cmd->add_option("--api-rate-limit", sim.api_rate_limit,
+                      "per-token API limit in requests per minute, with inin-ratelimit-* headers and 429 + Retry-After past it (0: off)")
+      ->capture_default_str();
   sim_cmd->add_option("--ledger", sim.ledger, "append one JSON line per conversation the simulator ends (conversationId, mediaType, endedAtMs)");
 
   grm::app::eventbridge_put_args put;

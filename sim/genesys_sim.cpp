@@ -22,6 +22,7 @@
 #include <boost/url/parse.hpp>
 
 #include <charconv>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -133,6 +134,11 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   std::mt19937_64 rng;
 
   std::map<std::string, steady_clock::time_point> tokens;
+  struct rate_window {
+    steady_clock::time_point start;
+    std::int64_t count = 0;
+  };
+  std::map<std::string, rate_window> windows;  // by token: the per-token limit's current window
   std::map<std::string, channel_state> channels;
   std::deque<std::string> channel_lru;
   std::map<std::string, conversation> conversations;
@@ -177,9 +183,6 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     response res{status, req.version()};
     res.set(http::field::content_type, "application/json");
     res.set("ININ-Correlation-ID", uuid());
-    res.set("inin-ratelimit-count", "1");
-    res.set("inin-ratelimit-allowed", "300");
-    res.set("inin-ratelimit-reset", "60");
     res.keep_alive(req.keep_alive());
     if (req.method() != http::verb::head) res.body() = json::serialize(body);
     res.prepare_payload();
@@ -217,16 +220,43 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
                                       {"expires_in", opt.token_lifetime.count()}});
   }
 
-  // Returns an error response when the request may not proceed.
-  std::optional<response> gate(const request& req) {
+  // The per-token limit's view after charging one request, for the inin-ratelimit-* headers.
+  struct rate_view {
+    std::int64_t count = 0, allowed = 0, reset_s = 0;
+  };
+
+  std::optional<rate_view> charge(const std::string& token) {
+    if (opt.api_rate_limit == 0) return std::nullopt;
+    auto now = steady_clock::now();
+    auto& w = windows[token];
+    if (w.count == 0 || now - w.start >= opt.rate_limit_window) w = {now, 0};
+    ++w.count;
+    // Seconds until the window resets, rounded up (never 0 while it lasts), as the API's header says.
+    auto left = duration_cast<milliseconds>(w.start + opt.rate_limit_window - now).count();
+    return rate_view{w.count, opt.api_rate_limit, std::max<std::int64_t>(1, (left + 999) / 1000)};
+  }
+
+  static void stamp(response& res, const rate_view& v) {
+    res.set("inin-ratelimit-count", std::to_string(v.count));
+    res.set("inin-ratelimit-allowed", std::to_string(v.allowed));
+    res.set("inin-ratelimit-reset", std::to_string(v.reset_s));
+  }
+
+  response too_many(const request& req, int retry_after_s) {
+    count([](auto& s) { ++s.rate_limited; });
+    auto res = api_error(req, 429, "too.many.requests",
+                         "Rate limit exceeded the maximum. Retry the request in [" + std::to_string(retry_after_s) +
+                             "] seconds");
+    res.set(http::field::retry_after, std::to_string(retry_after_s));
+    return res;
+  }
+
+  // Returns an error response when the request may not proceed; otherwise the request is
+  // charged to its token's limit and `limit` says what the headers report.
+  std::optional<response> gate(const request& req, std::optional<rate_view>& limit) {
     if (rate_limit_remaining > 0) {
       --rate_limit_remaining;
-      count([](auto& s) { ++s.rate_limited; });
-      auto res = api_error(req, 429, "too.many.requests",
-                           "Rate limit exceeded the maximum. Retry the request in [" +
-                               std::to_string(retry_after_seconds) + "] seconds");
-      res.set(http::field::retry_after, std::to_string(retry_after_seconds));
-      return res;
+      return too_many(req, retry_after_seconds);
     }
     if (fail_remaining > 0) {
       --fail_remaining;
@@ -247,6 +277,18 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       return api_error(req, 403, "missing.permissions",
                        "You are missing the following permission(s): [routing:queue:view, "
                        "conversation:communication:view]");
+    limit = charge(it->first);
+    if (limit && limit->count > limit->allowed) {
+      if (opt.log_rate_limited)
+        std::fprintf(stderr, "genesys-sim: 429 too.many.requests for %s %s: request %lld of %lld allowed in this %lld s window, Retry-After %lld s\n",
+                     std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+                     static_cast<long long>(limit->count), static_cast<long long>(limit->allowed),
+                     static_cast<long long>(duration_cast<seconds>(opt.rate_limit_window).count()),
+                     static_cast<long long>(limit->reset_s));
+      auto res = too_many(req, static_cast<int>(limit->reset_s));
+      stamp(res, *limit);
+      return res;
+    }
     return std::nullopt;
   }
 
@@ -328,7 +370,15 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     if (path.starts_with("/sim-s3/"))  // a pre-signed URL: no bearer token
       if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
     if (!path.starts_with("/api/v2/")) return api_error(req, 404, "not.found", "Resource not found: " + path);
-    if (auto denied = gate(req)) return *denied;
+    std::optional<rate_view> limit;
+    if (auto denied = gate(req, limit)) return *denied;
+    auto res = api(req, target, path, base);
+    if (limit) stamp(res, *limit);
+    return res;
+  }
+
+  response api(const request& req, const std::string& target, const std::string& path, const std::string& base) {
+    auto m = req.method();
     if (m == http::verb::post && path == "/api/v2/analytics/conversations/details/query")
       if (auto r = history.query(req.body())) return reply(req, *r);  // the real shape; the tutorial's falls through
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
@@ -425,7 +475,8 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
         co_return;
       }
       if (req.method() == http::verb::post && target.starts_with("/api/v2/analytics/events")) {
-        if (auto denied = gate(req)) {
+        std::optional<rate_view> limit;
+        if (auto denied = gate(req, limit)) {
           co_await http::async_write(stream, *denied, as_tuple(use_awaitable));
           continue;
         }

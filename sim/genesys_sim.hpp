@@ -41,6 +41,11 @@ struct sim_options {
   std::chrono::milliseconds sse_keepalive_interval{1000};
   std::size_t max_topics_per_channel = 1000;
   std::size_t max_channels = 20;
+  // Per-token rate limit, as the API applies it: `api_rate_limit` requests per `rate_limit_window`
+  // (0: off, and no inin-ratelimit-* headers). Past it: 429 too.many.requests + Retry-After.
+  std::uint32_t api_rate_limit = 0;
+  std::chrono::milliseconds rate_limit_window{60'000};
+  bool log_rate_limited = true;  // one stderr line per 429 the limit answers
   std::string ledger_path;  // one JSON line per conversation the generator ends (loss tests' ground truth)
 };
 

@@ -62,6 +62,9 @@ sinks::webhook::webhook_settings& crm_of(topology::plan& p) { return p.sink_as<s
 // feeds lifecycle events to the sentiment transform itself (forwarding()->on_event).
 class ForwardingService : public ::testing::Test, protected testing::sim_org {
  protected:
+  ForwardingService() = default;
+  explicit ForwardingService(sim::sim_options o) : testing::sim_org(std::move(o)) {}
+
   std::unique_ptr<genesys::api_session> genesys_api;
   metrics::registry registry;
   std::unique_ptr<topology::service> relay;
@@ -116,7 +119,7 @@ class ForwardingService : public ::testing::Test, protected testing::sim_org {
 
   // One Genesys API call through the relay's client, run to completion on the test's context.
   auto api_call(std::string method, std::string target, std::string body) {
-    auto f = asio::co_spawn(ioc, genesys_api->api.call(std::move(method), std::move(target), std::move(body)), asio::use_future);
+    auto f = asio::co_spawn(ioc, genesys_api->api.call(genesys::api_priority::forwarding, std::move(method), std::move(target), std::move(body)), asio::use_future);
     ioc.restart();
     while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
     return f.get();
@@ -587,6 +590,137 @@ TEST_F(ForwardingService, TheSimulatorListsItsQueuesPagedAsTheApiDoes) {
   auto bad = get("/api/v2/routing/queues?pageSize=501");
   EXPECT_EQ(bad.status, 400u);
   EXPECT_NE(bad.body.find("pageSize must be between 1 and 500"), std::string::npos) << bad.body;
+}
+
+// --- the per-token rate limit ---------------------------------------------------------------
+
+// A simulated org with a per-token limit: `allowed` requests per `window`.
+template <std::uint32_t allowed, int window_s>
+class RateLimited : public ForwardingService {
+ protected:
+  RateLimited() : ForwardingService([] {
+    auto o = testing::sim_org::paused();
+    o.api_rate_limit = allowed;
+    o.rate_limit_window = seconds{window_s};
+    return o;
+  }()) {}
+
+  // One request with a token of `tokens`, no retry and no budget: what the API answers.
+  net::http_response raw(genesys::token_provider& tokens, std::string target) {
+    auto exchange = [&]() -> asio::awaitable<net::http_response> {
+      auto token = co_await tokens.access_token();
+      net::http_request req;
+      req.url = genesys.https_url() + target;
+      req.headers = {{"Authorization", "Bearer " + std::string(token.reveal())}};
+      co_return co_await genesys_api->http.send(req);
+    };
+    auto f = asio::co_spawn(ioc, exchange(), asio::use_future);
+    ioc.restart();
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return f.get();
+  }
+};
+
+using SimulatorRateLimit = RateLimited<3, 60>;
+
+TEST_F(SimulatorRateLimit, EveryAnswerCarriesTheWindowAndPastTheLimitIs429WithRetryAfter) {
+  auto header = [](const net::http_response& r, std::string_view name) { return std::string(r.header_value(name).value_or("")); };
+  for (int n = 1; n <= 3; ++n) {
+    auto r = raw(genesys_api->tokens, "/api/v2/routing/queues");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(header(r, "inin-ratelimit-count"), std::to_string(n));
+    EXPECT_EQ(header(r, "inin-ratelimit-allowed"), "3");
+    auto reset = std::stoi(header(r, "inin-ratelimit-reset"));
+    EXPECT_TRUE(reset >= 1 && reset <= 60) << reset;
+  }
+  ::testing::internal::CaptureStderr();
+  auto refused = raw(genesys_api->tokens, "/api/v2/routing/queues?pageSize=1");
+  auto err = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(refused.status, 429u);
+  auto retry_after = std::stoi(header(refused, "Retry-After"));
+  EXPECT_TRUE(retry_after >= 1 && retry_after <= 60) << retry_after;
+  auto body = boost::json::parse(refused.body).as_object();
+  EXPECT_EQ(body.at("code").as_string(), "too.many.requests");
+  EXPECT_EQ(body.at("status").as_int64(), 429);
+  EXPECT_EQ(std::string(body.at("message").as_string()),
+            "Rate limit exceeded the maximum. Retry the request in [" + std::to_string(retry_after) + "] seconds");
+  EXPECT_EQ(header(refused, "inin-ratelimit-count"), "4");
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("429 too.many.requests for GET /api/v2/routing/queues?pageSize=1: request 4 of 3 allowed in this 60 s window"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(genesys.stats().rate_limited, 1u);
+  // The limit is per token: another token has its own window.
+  net::http_client_options ho;
+  ho.tls.ca_pem = genesys.certificate_pem();
+  genesys::api_session other(ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
+                             genesys::client_credentials{"sim-client", secret("sim-secret")}, net::retry_policy{});
+  auto fresh = raw(other.tokens, "/api/v2/routing/queues");
+  EXPECT_EQ(fresh.status, 200u);
+  EXPECT_EQ(header(fresh, "inin-ratelimit-count"), "1");
+}
+
+using RelayRateBudget = RateLimited<10, 60>;
+
+// 10 a minute: forwarding may spend 8 (1 each kept for the stream and for recovery); the rest
+// waits for the next window while a stream call still goes at once, and the API answers no 429.
+TEST_F(RelayRateBudget, ForwardingCallsWaitForTheNextWindowWhileTheStreamStillGoes) {
+  auto& api = genesys_api->api;
+  std::vector<std::future<net::http_response>> forwarding;
+  for (int i = 0; i < 12; ++i)
+    forwarding.push_back(asio::co_spawn(ioc, api.call(genesys::api_priority::forwarding, "GET", "/api/v2/routing/queues"),
+                                        asio::use_future));
+  auto ready = [](auto& f) { return f.wait_for(seconds{0}) == std::future_status::ready; };
+  auto done = [&] { return std::count_if(forwarding.begin(), forwarding.end(), ready); };
+  auto deadline = steady_clock::now() + seconds{20};
+  ioc.restart();
+  while (done() < 8 && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{20});
+  ASSERT_EQ(done(), 8);
+  for (int i = 0; i < 20; ++i) ioc.run_one_for(milliseconds{10});  // anything else that could go, goes
+  EXPECT_EQ(done(), 8) << "the other 4 wait for the next window";
+  auto stream = asio::co_spawn(ioc, api.call(genesys::api_priority::stream, "GET", "/api/v2/routing/queues"), asio::use_future);
+  while (!ready(stream) && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{20});
+  ASSERT_TRUE(ready(stream));
+  EXPECT_EQ(stream.get().status, 200u);
+  EXPECT_EQ(done(), 8);
+  for (auto& f : forwarding) {
+    if (!ready(f)) continue;
+    EXPECT_EQ(f.get().status, 200u);
+  }
+  EXPECT_EQ(genesys.stats().rate_limited, 0u);
+  EXPECT_EQ(api.budget().waits(genesys::api_priority::forwarding), 4u);
+  EXPECT_EQ(api.budget().headroom(), 1);
+  auto metrics = [&] {
+    metrics::registry r;
+    api.budget().register_metrics(r);
+    return r.render();
+  }();
+  EXPECT_NE(metrics.find("relay_genesys_ratelimit_headroom 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("relay_genesys_ratelimit_waits_total{priority=\"forwarding\"} 4"), std::string::npos) << metrics;
+}
+
+using RateLimitedForwarding = RateLimited<20, 2>;
+
+// Steady forwarding against a limit it must spread over several windows: every chat is
+// forwarded, only later, and the API never had to answer 429.
+TEST_F(RateLimitedForwarding, EveryChatIsForwardedWithoutA429) {
+  ::testing::internal::CaptureStderr();
+  constexpr int chats = 8;
+  for (int n = 1; n <= chats; ++n) add_chat(40 + n);
+  start(settings());
+  for (int n = 1; n <= chats; ++n) service->on_event(event(lifecycle::end, conversation(40 + n)));
+  bool all = run_until([&] { return forwarded() == chats; }, seconds{90});
+  auto err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(all) << ::testing::PrintToString(logs) << err;
+  EXPECT_EQ(genesys.stats().rate_limited, 0u) << err;
+  EXPECT_EQ(err.find("429"), std::string::npos) << err;
+  EXPECT_EQ(crm.received().size(), static_cast<std::size_t>(chats));
+  auto m = registry.render();
+  EXPECT_NE(m.find("relay_genesys_ratelimit_allowed 20"), std::string::npos) << m;
+  EXPECT_EQ(m.find("relay_genesys_ratelimit_waits_total{priority=\"forwarding\"} 0"), std::string::npos)
+      << "8 chats need more than one window's forwarding share: " << m;
+  EXPECT_NE(m.find("relay_genesys_rate_limited_total 0"), std::string::npos) << m;
+  EXPECT_TRUE(logged("pacing Genesys API calls: ")) << ::testing::PrintToString(logs);
 }
 
 // The whole path as the composition root wires it: the simulator's generator → the

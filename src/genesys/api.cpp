@@ -66,8 +66,11 @@ api_client::api_client(net::http_client& http, token_provider& tokens, std::stri
   while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
 }
 
-asio::awaitable<net::http_response> api_client::call(std::string method, std::string path,
+asio::awaitable<net::http_response> api_client::call(api_priority priority, std::string method, std::string path,
                                                      std::string body) {
+  net::retry_observer paced;
+  paced.before_attempt = [this, priority] { return budget_.acquire(priority); };
+  paced.after_attempt = [this](const net::http_response* r) { budget_.observe(r); };
   for (int attempt = 0;; ++attempt) {
     auto token = co_await tokens_.access_token();
     net::http_request req;
@@ -77,7 +80,7 @@ asio::awaitable<net::http_response> api_client::call(std::string method, std::st
                    {"Accept", "application/json"}};
     if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
     req.body = body;
-    auto resp = co_await net::send_with_retry(http_, std::move(req), policy_);
+    auto resp = co_await net::send_with_retry(http_, std::move(req), policy_, paced);
     if (resp.status != 401 && resp.status != 403) co_return resp;
     if (resp.status == 401 && attempt == 0) {
       tokens_.invalidate();  // expired or revoked: one fresh token, then give up
@@ -95,7 +98,7 @@ asio::awaitable<net::http_response> api_client::call(std::string method, std::st
 }
 
 asio::awaitable<channel> create_channel(api_client& api) {
-  auto r = co_await api.call("POST", "/api/v2/notifications/channels");
+  auto r = co_await api.call(api_priority::stream, "POST", "/api/v2/notifications/channels");
   if (r.status != 200 && r.status != 201) throw status_error(r, "creating a notification channel");
   auto v = parse_or_throw(r, "creating a notification channel");
   channel c{str(v.as_object(), "id"), str(v.as_object(), "connectUri"),
@@ -109,7 +112,7 @@ asio::awaitable<std::vector<topic_result>> subscribe(api_client& api, const std:
                                                      const std::vector<std::string>& topics) {
   json::array body;
   for (auto& t : topics) body.push_back(json::object{{"id", t}});
-  auto r = co_await api.call("PUT",
+  auto r = co_await api.call(api_priority::stream, "PUT",
                              "/api/v2/notifications/channels/" + channel_id +
                                  "/subscriptions?ignoreErrors=true",
                              json::serialize(body));
@@ -132,14 +135,14 @@ asio::awaitable<std::vector<topic_result>> subscribe(api_client& api, const std:
 }
 
 asio::awaitable<bool> channel_exists(api_client& api, const std::string& channel_id) {
-  auto r = co_await api.call("HEAD", "/api/v2/notifications/channels/" + channel_id);
+  auto r = co_await api.call(api_priority::stream, "HEAD", "/api/v2/notifications/channels/" + channel_id);
   if (r.status == 404) co_return false;
   if (r.status != 200) throw status_error(r, "checking channel " + channel_id);
   co_return true;
 }
 
 asio::awaitable<std::optional<std::string>> get_conversation(api_client& api, const std::string& id) {
-  auto r = co_await api.call("GET", "/api/v2/conversations/" + id);
+  auto r = co_await api.call(api_priority::recovery, "GET", "/api/v2/conversations/" + id);
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) throw status_error(r, "reading conversation " + id);
   co_return std::move(r.body);

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "genesys/oauth.hpp"
+#include "genesys/rate_budget.hpp"
 #include "net/http.hpp"
 #include "net/retry.hpp"
 
@@ -31,18 +32,21 @@ class api_client final {
              net::retry_policy policy);
 
   // Returns the response of the last attempt for any status except 401/403 after a refresh,
-  // which throw relay_error(auth) naming the permission and the OAuth client.
-  boost::asio::awaitable<net::http_response> call(std::string method, std::string path,
+  // which throw relay_error(auth) naming the permission and the OAuth client. Every attempt
+  // waits its turn in the rate budget at `priority`.
+  boost::asio::awaitable<net::http_response> call(api_priority priority, std::string method, std::string path,
                                                   std::string body = {});
 
   const std::string& api_base() const noexcept { return api_base_; }
   net::http_client& http() noexcept { return http_; }
+  rate_budget& budget() noexcept { return budget_; }
 
  private:
   net::http_client& http_;
   token_provider& tokens_;
   std::string api_base_;
   net::retry_policy policy_;
+  rate_budget budget_;  // one token, one limit: shared by every call of this client
 };
 
 // An API client with its own connection pool and token: what a stage needs to call the Platform

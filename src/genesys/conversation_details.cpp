@@ -42,7 +42,7 @@ asio::awaitable<ended_result> ended_conversations(api_client& api, ended_query q
   ended_result out;
   std::map<std::string, conversation_detail> by_id;
   for (std::size_t page = 1; page <= q.max_pages; ++page) {
-    auto r = co_await api.call("POST", "/api/v2/analytics/conversations/details/query", ended_query_body(q, page));
+    auto r = co_await api.call(api_priority::recovery, "POST", "/api/v2/analytics/conversations/details/query", ended_query_body(q, page));
     if (r.status != 200) throw status_error(r, "the conversation details query");
     auto p = parse_details_page(r.body);
     ++out.pages;

@@ -52,7 +52,7 @@ asio::awaitable<analytics_result> query_analytics_sentiment(api_client& api, std
   do {
     auto body = query;
     if (!token.empty()) body["nextPageToken"] = token;
-    auto r = co_await api.call("POST", "/api/v2/analytics/conversations/details/query", json::serialize(body));
+    auto r = co_await api.call(api_priority::forwarding, "POST", "/api/v2/analytics/conversations/details/query", json::serialize(body));
     if (r.status != 200) throw status_error(r, "the analytics sentiment query for conversation " + id);
     auto page = parse_analytics_page(r.body);
     ++result.pages;
@@ -63,7 +63,7 @@ asio::awaitable<analytics_result> query_analytics_sentiment(api_client& api, std
 }
 
 asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string id) {
-  auto r = co_await api.call("GET", "/api/v2/conversations/" + id);
+  auto r = co_await api.call(api_priority::forwarding, "GET", "/api/v2/conversations/" + id);
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) throw status_error(r, "reading conversation " + id);
   auto c = parse_customer(r.body);
@@ -73,13 +73,13 @@ asio::awaitable<std::optional<customer_participant>> read_customer(api_client& a
 
 asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string id, customer_participant customer) {
   sta_result out;
-  auto r = co_await api.call("GET", "/api/v2/speechandtextanalytics/conversations/" + id);
+  auto r = co_await api.call(api_priority::forwarding, "GET", "/api/v2/speechandtextanalytics/conversations/" + id);
   if (r.status == 404) co_return out;  // resource.not.found: not analysed (yet)
   if (r.status != 200) throw status_error(r, "reading speech and text analytics of conversation " + id);
   out.score = parse_sta_score(r.body);
   out.analysed = true;
   if (customer.communication_id.empty()) co_return out;
-  auto u = co_await api.call("GET", "/api/v2/speechandtextanalytics/conversations/" + id + "/communications/" +
+  auto u = co_await api.call(api_priority::forwarding, "GET", "/api/v2/speechandtextanalytics/conversations/" + id + "/communications/" +
                                         customer.communication_id + "/transcripturl");
   if (u.status == 404) co_return out;  // no transcript: shares stay empty, confidence 0
   if (u.status != 200) throw status_error(u, "reading the transcript URL of conversation " + id);
@@ -99,14 +99,14 @@ asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string i
 
 asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string id, std::string participant,
                                                            std::map<std::string, std::string> attributes) {
-  auto r = co_await api.call("PATCH", "/api/v2/conversations/" + id + "/participants/" + participant + "/attributes",
+  auto r = co_await api.call(api_priority::forwarding, "PATCH", "/api/v2/conversations/" + id + "/participants/" + participant + "/attributes",
                              json::serialize(attributes_body(attributes)));
   co_return read_write(r, "writing the attributes of participant " + participant + " of conversation " + id);
 }
 
 asio::awaitable<write_result> put_conversation_attributes(api_client& api, std::string id,
                                                           std::map<std::string, std::string> attributes) {
-  auto r = co_await api.call("PUT", "/api/v2/conversations/" + id + "/attributes", json::serialize(attributes_body(attributes)));
+  auto r = co_await api.call(api_priority::forwarding, "PUT", "/api/v2/conversations/" + id + "/attributes", json::serialize(attributes_body(attributes)));
   co_return read_write(r, "writing the attributes of conversation " + id);
 }
 

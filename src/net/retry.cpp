@@ -67,12 +67,18 @@ asio::awaitable<http_response> send_with_retry(http_client& client, http_request
     bool last = policy.max_attempts > 0 && attempt >= policy.max_attempts;
     std::optional<http_response> response;
     std::string reason;
+    if (observer.before_attempt) co_await observer.before_attempt();
     try {
       response = co_await client.send(request);
     } catch (const relay_error& e) {
+      if (observer.after_attempt) observer.after_attempt(nullptr);
       if (last || !is_retryable(e.kind())) throw;
       reason = e.what();
+    } catch (...) {  // cancellation: the budget still learns the attempt is over
+      if (observer.after_attempt) observer.after_attempt(nullptr);
+      throw;
     }
+    if (response && observer.after_attempt) observer.after_attempt(&*response);
     if (response) {
       if (classify_status(response->status) != status_class::retryable || last) co_return *response;
       reason = "HTTP " + std::to_string(response->status);

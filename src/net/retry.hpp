@@ -38,6 +38,9 @@ std::chrono::milliseconds delay_after(const retry_policy& policy, int attempt,
 struct retry_observer {
   // Called before sleeping: attempt just failed, the delay, and why.
   std::function<void(int attempt, std::chrono::milliseconds delay, std::string_view reason)> on_retry;
+  // Awaited before each attempt (a rate budget), then told its answer (null: none came).
+  std::function<boost::asio::awaitable<void>()> before_attempt;
+  std::function<void(const http_response*)> after_attempt;
 };
 
 // Sends with retries. Returns the final response: a success, a non-retryable status, or the

@@ -53,6 +53,8 @@ struct service::impl {
     if (use != purpose::inspect) {
       auto& g = layout.genesys;
       session = std::make_unique<genesys::api_session>(ex, g.http, g.login_base, g.api_base, g.credentials, g.api_retry);
+      session->api.budget().set_log(log);
+      if (hooks.metrics) session->api.budget().register_metrics(*hooks.metrics);
     }
     build_sinks();
     if (wants_sentiment()) build_sentiment();

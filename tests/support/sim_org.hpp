@@ -25,18 +25,19 @@ inline std::string conversation_id(int n) {
 }
 
 struct sim_org {
-  sim_org() {
+  static sim::sim_options paused() {
+    sim::sim_options o;
+    o.max_conversations = 1;
+    o.start_paused = true;
+    return o;
+  }
+  explicit sim_org(sim::sim_options options = paused()) : genesys(std::move(options)) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
 
   boost::asio::io_context ioc;
-  sim::genesys_simulator genesys{[] {
-    sim::sim_options o;
-    o.max_conversations = 1;
-    o.start_paused = true;
-    return o;
-  }()};
+  sim::genesys_simulator genesys;
   sim::aws_emulator aws;
   sim::webhook_receiver crm;
   std::string dir = (std::filesystem::temp_directory_path() /
