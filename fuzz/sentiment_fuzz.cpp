@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 2: {
         auto score = g::parse_sta_score(in);
         std::vector<double> phrases{-1, 0, 1};
-        payload_property(s::from_speech_analytics(kId, score, phrases, 0.25));
+        if (score) payload_property(s::from_speech_analytics(kId, *score, phrases, 0.25));
         break;
       }
       case 3: {

@@ -1,4 +1,5 @@
 #include "sim/genesys_sim.hpp"
+#include "sim/conversation_document.hpp"
 #include "sim/conversation_history.hpp"
 #include "sim/sentiment_data.hpp"
 
@@ -108,13 +109,9 @@ struct conversation {
   int stage = 0;
   steady_clock::time_point next;
   steady_clock::time_point done_at{};
+  system_clock::time_point started = system_clock::now();
+  std::optional<system_clock::time_point> ended;
 };
-
-std::string media_array(const std::string& media) {
-  if (media == "voice") return "calls";
-  if (media == "chat") return "chats";
-  return "messages";
-}
 
 }  // namespace
 
@@ -277,6 +274,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
       return api_error(req, 403, "missing.permissions",
                        "You are missing the following permission(s): [routing:queue:view, "
                        "conversation:communication:view]");
+    count([](auto& s) { ++s.api_requests; });
     limit = charge(it->first);
     if (limit && limit->count > limit->allowed) {
       if (opt.log_rate_limited)
@@ -379,6 +377,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
 
   response api(const request& req, const std::string& target, const std::string& path, const std::string& base) {
     auto m = req.method();
+    if (path.ends_with("/transcripturl")) count([](auto& s) { ++s.transcript_urls; });
     if (m == http::verb::post && path == "/api/v2/analytics/conversations/details/query")
       if (auto r = history.query(req.body())) return reply(req, *r);  // the real shape; the tutorial's falls through
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
@@ -584,26 +583,15 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
   // --- conversations --------------------------------------------------------------------------
 
   json::object snapshot(const conversation& c) {
-    auto arr = media_array(c.media);
-    auto session = [&](const std::string& state) {
-      return json::array{json::object{{"id", c.id.substr(0, 8) + "-m"}, {"state", state},
-                                      {"direction", "inbound"}}};
-    };
-    bool ended = c.stage >= 3;
-    json::array participants;
-    participants.push_back(json::object{{"id", c.id + "-cust"}, {"purpose", "customer"},
-                                        {arr, session(ended ? "disconnected" : "connected")}});
-    participants.push_back(json::object{{"id", c.id + "-acd"}, {"purpose", "acd"}, {"queueId", c.queue_id},
-                                        {arr, session(c.stage >= 1 ? "disconnected" : "connected")}});
-    if (c.stage >= 1) {
-      json::object agent{{"id", c.id + "-agent"}, {"purpose", "agent"}, {"userId", c.user_id},
-                         {"queueId", c.queue_id}, {"wrapupRequired", true},
-                         {arr, session(ended ? "disconnected" : c.stage == 1 ? "alerting" : "connected")}};
-      // Spec: the wrap-up lives on the agent participant (QueueConversationEventTopicWrapup).
-      if (c.stage >= 4) agent["wrapup"] = json::object{{"code", "Resolved"}, {"notes", ""}};
-      participants.push_back(agent);
-    }
-    return json::object{{"id", c.id}, {"participants", participants}, {"recordingState", "none"}};
+    conversation_shape shape;
+    shape.id = c.id;
+    shape.media = c.media;
+    shape.start = c.started;
+    shape.end = c.ended;
+    shape.queue_id = c.queue_id;
+    shape.user_id = c.user_id;
+    shape.stage = c.stage;
+    return conversation_document(shape);
   }
 
   std::string frame(const std::string& topic, const json::value& body) {
@@ -689,7 +677,10 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
         ++c.stage;
         c.next = now + opt.stage_interval;
         if (c.stage == 4) c.done_at = now;
-        if (c.stage == 3) history.ended(c.id, epoch_ms());  // before its end is published
+        if (c.stage == 3) {
+          c.ended = system_clock::now();
+          history.ended(c.id, epoch_ms());  // before its end is published
+        }
         publish(c);
       }
       // Finished conversations stay readable for reconciliation for a while.

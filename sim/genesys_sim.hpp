@@ -60,6 +60,8 @@ struct sim_stats {
   std::size_t rate_limited = 0;
   std::size_t unauthorized = 0;
   std::size_t conversation_reads = 0;
+  std::size_t api_requests = 0;     // /api/v2 requests with a valid token (the rate limit's count)
+  std::size_t transcript_urls = 0;  // transcripturl requests answered (200 or 404)
 };
 
 class genesys_simulator final {

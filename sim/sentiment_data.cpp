@@ -1,4 +1,5 @@
 #include "sim/sentiment_data.hpp"
+#include "sim/conversation_document.hpp"
 
 #include <boost/json.hpp>
 
@@ -30,12 +31,18 @@ std::vector<std::string> split(const std::string& path) {
   return parts;
 }
 
-std::string array_name(const std::string& media) { return media == "message" ? "messages" : "chats"; }
+// The customer communication `cid` of record `r`: its index, or -1.
+int customer_session(const sentiment_record& r, const std::string& cid) {
+  for (int i = 0; i < std::max(1, r.customer_sessions); ++i)
+    if (communication_id(r.id, "customer", i) == cid) return i;
+  return -1;
+}
 
 }  // namespace
 
 sentiment_record& sentiment_data::put(sentiment_record r) {
   auto id = r.id;
+  if (r.ended_at == std::chrono::system_clock::time_point{}) r.ended_at = std::chrono::system_clock::now();
   return records_[id] = std::move(r);
 }
 
@@ -142,29 +149,43 @@ std::optional<sim_reply> sentiment_data::handle(const std::string& method, const
         return error(404, "resource.not.found", "Unable to find conversation " + id, id);
       }
       auto trend = r->sta_score < 0 ? "Declining" : "Improving";
-      return ok(json::object{{"conversation", json::object{{"id", id}, {"selfUri", "/api/v2/conversations/" + id}}},
-                             {"sentimentScore", r->sta_score}, {"sentimentTrend", r->sta_score / 2},
-                             {"sentimentTrendClass", trend}, {"participantMetrics", json::object{}}});
+      json::object out{{"conversation", json::object{{"id", id}, {"selfUri", "/api/v2/conversations/" + id}}},
+                       {"sentimentTrendClass", trend}, {"participantMetrics", json::object{}}};
+      if (!r->missing_score) {
+        out["sentimentScore"] = r->sta_score;
+        out["sentimentTrend"] = r->sta_score / 2;
+      }
+      return ok(out);
     }
-    if (parts.size() == 8 && parts[5] == "communications" && parts[7] == "transcripturl")
-      return ok(json::object{{"url", base_url + "/sim-s3/transcripts/" + id + ".json?X-Amz-Signature=sim"}});
+    if (parts.size() == 8 && parts[5] == "communications" && parts[7] == "transcripturl") {
+      // Keyed by the communication id, as the API is: only the customer's communications have one here.
+      if (r->no_transcript || customer_session(*r, parts[6]) < 0)
+        return error(404, "resource.not.found", "No transcript for communication " + parts[6] + " of conversation " + id, id);
+      return ok(json::object{{"url", base_url + "/sim-s3/transcripts/" + id + "/" + parts[6] + ".json?X-Amz-Signature=sim"}});
+    }
     return std::nullopt;
   }
   if (method == "GET" && path.starts_with("/sim-s3/transcripts/")) {
     ++transcript_reads;
-    auto id = path.substr(20, path.size() - 20 - 5);
+    auto rest = path.substr(20, path.size() - 20 - 5);  // {id}/{cid}
+    auto slash = rest.find('/');
+    auto id = rest.substr(0, slash);
+    auto cid = slash == std::string::npos ? std::string{} : rest.substr(slash + 1);
     auto* r = find(id);
-    if (!r) return sim_reply{403, "<Error><Code>AccessDenied</Code></Error>", "application/xml"};
+    int session = r ? customer_session(*r, cid) : -1;
+    if (session < 0) return sim_reply{403, "<Error><Code>AccessDenied</Code></Error>", "application/xml"};
+    auto sessions = std::max(1, r->customer_sessions);
     json::array phrases, sentiments;
-    int index = 0;
+    int index = 0, nth = 0;
     for (int s : r->customer_phrases) {
+      if (nth++ % sessions != session) continue;
       // An agent phrase between customer phrases, always positive: it must not count.
       phrases.push_back(json::object{{"phraseIndex", index}, {"text", "agent says"}, {"participantPurpose", "internal"}});
       sentiments.push_back(json::object{{"phraseIndex", index++}, {"sentiment", 1}});
       phrases.push_back(json::object{{"phraseIndex", index}, {"text", "customer says"}, {"participantPurpose", "external"}});
       sentiments.push_back(json::object{{"phraseIndex", index++}, {"sentiment", s}});
     }
-    return ok(json::object{{"conversationId", id}, {"communicationId", id + "-comm"},
+    return ok(json::object{{"conversationId", id}, {"communicationId", cid},
                            {"transcripts", json::array{json::object{{"phrases", phrases},
                                                                     {"analytics", json::object{{"sentiment", sentiments}}}}}}});
   }
@@ -174,15 +195,16 @@ std::optional<sim_reply> sentiment_data::handle(const std::string& method, const
     auto* r = find(id);
     if (!r) return std::nullopt;  // the simulator's own conversations, or its 404
     if (method == "GET" && parts.size() == 4 && !r->generated) {
-      auto arr = array_name(r->media);
-      json::object attrs;
-      for (auto& [k, v] : r->participant_attributes) attrs[k] = v;
-      json::array participants{
-          json::object{{"id", id + "-cust"}, {"purpose", "customer"}, {"attributes", attrs},
-                       {arr, json::array{json::object{{"id", id + "-comm"}, {"state", "disconnected"}}}}},
-          json::object{{"id", id + "-agent"}, {"purpose", "agent"}, {"attributes", json::object{}},
-                       {arr, json::array{json::object{{"id", id + "-comm-agent"}, {"state", "disconnected"}}}}}};
-      return ok(json::object{{"id", id}, {"participants", participants}});
+      conversation_shape shape;
+      shape.id = id;
+      shape.media = r->media;
+      shape.end = r->ended_at;
+      shape.start = r->ended_at - std::chrono::minutes{5};
+      shape.queue_id = "6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22";
+      shape.user_id = "u-agent-1";
+      shape.customer_sessions = r->customer_sessions;
+      shape.customer_attributes = r->participant_attributes;
+      return ok(conversation_document(shape));
     }
     bool participant_write = method == "PATCH" && parts.size() == 7 && parts[4] == "participants" && parts[6] == "attributes";
     bool seed_write = method == "PUT" && parts.size() == 5 && parts[4] == "attributes";

@@ -4,12 +4,13 @@
 //   POST  /api/v2/analytics/conversations/details/query      the seed's sentiment query (paged)
 //   GET   /api/v2/speechandtextanalytics/conversations/{id}  sentimentScore, trend
 //   GET   /api/v2/speechandtextanalytics/conversations/{id}/communications/{cid}/transcripturl
-//   GET   /sim-s3/transcripts/{id}.json                      the "pre-signed" transcript
+//   GET   /sim-s3/transcripts/{id}/{cid}.json                the "pre-signed" transcript of one communication
 //   GET   /api/v2/conversations/{id}                          participants (customer + agent)
 //   PATCH /api/v2/conversations/{id}/participants/{pid}/attributes   202
 //   PUT   /api/v2/conversations/{id}/attributes               the seed's endpoint, 204
 // Faults per conversation: not analysed yet (404 resource.not.found), attribute conflicts (409),
 // unknown conversation (404).
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,11 @@ struct sentiment_record {
   // (Defaults: nine negative customer phrases of ten → negative 0.9, confidence 0.9, escalating.)
   double sta_score = -0.7;
   std::vector<int> customer_phrases = {-1, -1, -1, -1, -1, -1, -1, -1, -1, 0};
+  // The customer's communications (a transfer gives several): each has its own transcript,
+  // keyed by its communication id, holding every n-th of customer_phrases.
+  int customer_sessions = 1;
+  bool no_transcript = false;  // analysed, but no communication has a transcript (404)
+  bool missing_score = false;  // the analysis answers without sentimentScore (not scored yet)
   int analytics_pages = 1;  // the entity arrives on the last of this many pages
   int not_analysed = 0;     // the next N sentiment reads answer "not analysed yet"
   int conflicts = 0;        // the next N attribute writes answer 409
@@ -36,6 +42,7 @@ struct sentiment_record {
   std::map<std::string, std::string> participant_attributes, conversation_attributes;
   int attribute_writes = 0;
   bool generated = false;  // made for a generator conversation: its state is the generator's
+  std::chrono::system_clock::time_point ended_at{};  // when it was added, unless set
 };
 
 struct sim_reply {

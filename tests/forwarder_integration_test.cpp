@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/time.hpp"
 #include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
 #include "net/http.hpp"
@@ -234,6 +235,101 @@ TEST_F(Forwarder, NotAnalysedYetIsRetriedUntilTheHorizonThenRecorded) {
   stop();
   EXPECT_FALSE(delivery::idempotency_store(dir + "/state.db").find(conversation(5) + ":manual"));
   make_forwarder({});
+}
+
+// A transfer gives the customer a second communication with its own transcript: both count.
+TEST_F(Forwarder, TheTranscriptOfEveryCustomerCommunicationCounts) {
+  auto c = chat(30);
+  c.customer_sessions = 2;  // phrases 0,2,4,6,8 (all negative) on the first, 1,3,5,7,9 on the second
+  genesys.add_sentiment(c);
+  auto reads = genesys.stats().transcript_urls;
+  auto r = forward(conversation(30));
+  ASSERT_EQ(to_string(r.outcome), "forwarded") << r.reason;
+  EXPECT_DOUBLE_EQ(r.confidence, 0.9) << "nine of ten phrases over both transcripts; the first alone would give 1.0";
+  EXPECT_EQ(genesys.stats().transcript_urls - reads, 2u);
+}
+
+TEST_F(Forwarder, NoTranscriptIsItsOwnOutcomeNotAZeroConfidence) {
+  auto c = chat(31);
+  c.no_transcript = true;
+  genesys.add_sentiment(c);
+  auto r = forward(conversation(31));
+  EXPECT_EQ(to_string(r.outcome), "no-transcript");
+  EXPECT_EQ(r.reason, "conversation " + conversation(31) +
+                          " is scored (-0.7) but none of the customer's 1 communication(s) has a transcript to take the "
+                          "sentiment shares from");
+  EXPECT_TRUE(aws.events().empty());
+  EXPECT_TRUE(crm.received().empty());
+  EXPECT_EQ(audit_lines().at(0).at("outcome").as_string(), "no-transcript");
+  // Not final for the trigger: a later one may find the transcript.
+  stop();
+  EXPECT_FALSE(delivery::idempotency_store(dir + "/state.db").find(conversation(31) + ":manual"));
+  make_forwarder({});
+}
+
+TEST_F(Forwarder, AMissingSentimentScoreIsNotAnalysedYetNotAFailure) {
+  auto c = chat(32);
+  c.missing_score = true;
+  genesys.add_sentiment(c);
+  make_forwarder(with([](auto& o) { o.not_analysed_horizon = milliseconds{30}, o.not_analysed_backoff = milliseconds{5}; }));
+  auto r = forward(conversation(32));
+  EXPECT_EQ(to_string(r.outcome), "not-analysed") << r.reason;
+  EXPECT_EQ(r.reason, "no speech-analytics sentiment for conversation " + conversation(32) + " yet after waiting 30 ms");
+}
+
+// GET /api/v2/conversations/{id} in the SDK's Conversation shape: times, the participants'
+// purpose, type, times, queue and user, attributes, every media array, and on the agent's
+// communication its own wrapup and afterCallWork.
+TEST_F(Forwarder, TheSimulatorsConversationHasTheApisShape) {
+  auto c = chat(33);
+  c.participant_attributes = {{"k", "v"}};
+  genesys.add_sentiment(c);
+  net::http_client_options ho;
+  ho.tls.ca_pem = genesys.certificate_pem();
+  genesys::api_session api(ioc.get_executor(), ho, genesys.https_url(), genesys.https_url(),
+                           genesys::client_credentials{"sim-client", secret("sim-secret")}, net::retry_policy{});
+  auto f = asio::co_spawn(ioc, api.api.call(genesys::api_priority::forwarding, "GET", "/api/v2/conversations/" + conversation(33)),
+                          asio::use_future);
+  ioc.restart();
+  while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+  auto res = f.get();
+  ASSERT_EQ(res.status, 200u) << res.body;
+  auto doc = json::parse(res.body).as_object();
+  EXPECT_EQ(doc.at("id").as_string(), conversation(33));
+  EXPECT_TRUE(parse_rfc3339(std::string(doc.at("startTime").as_string())));
+  EXPECT_TRUE(parse_rfc3339(std::string(doc.at("endTime").as_string())));
+  std::map<std::string, json::object> by_purpose;
+  for (auto& p : doc.at("participants").as_array()) by_purpose[std::string(p.as_object().at("purpose").as_string())] = p.as_object();
+  ASSERT_TRUE(by_purpose.contains("customer") && by_purpose.contains("agent") && by_purpose.contains("acd"));
+  auto& customer = by_purpose["customer"];
+  EXPECT_EQ(customer.at("participantType").as_string(), "External");
+  EXPECT_EQ(customer.at("attributes").as_object().at("k").as_string(), "v");
+  for (auto key : {"startTime", "endTime", "calls", "callbacks", "chats", "emails", "messages", "videos"})
+    EXPECT_TRUE(customer.contains(key)) << key;
+  auto& chats = customer.at("chats").as_array();
+  ASSERT_EQ(chats.size(), 1u);
+  auto cid = std::string(chats[0].as_object().at("id").as_string());
+  EXPECT_EQ(cid.size(), 36u) << "a UUID, as the API's communication ids: " << cid;
+  EXPECT_EQ(chats[0].as_object().at("state").as_string(), "disconnected");
+  auto& agent = by_purpose["agent"];
+  EXPECT_EQ(agent.at("userId").as_string(), "u-agent-1");
+  EXPECT_EQ(agent.at("wrapup").as_object().at("code").as_string(), "Resolved");
+  auto& session = agent.at("chats").as_array().at(0).as_object();
+  EXPECT_EQ(session.at("wrapup").as_object().at("code").as_string(), "Resolved") << "the wrap-up on the communication too";
+  EXPECT_EQ(session.at("afterCallWork").as_object().at("state").as_string(), "complete");
+  EXPECT_TRUE(session.at("afterCallWorkRequired").as_bool());
+  // Transcripts are keyed by that communication id; another id has none.
+  auto url = [&](const std::string& comm) {
+    auto g = asio::co_spawn(ioc, api.api.call(genesys::api_priority::forwarding, "GET",
+                                              "/api/v2/speechandtextanalytics/conversations/" + conversation(33) +
+                                                  "/communications/" + comm + "/transcripturl"),
+                            asio::use_future);
+    ioc.restart();
+    while (g.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+    return g.get().status;
+  };
+  EXPECT_EQ(url(cid), 200u);
+  EXPECT_EQ(url(conversation(33) + "-comm"), 404u);
 }
 
 TEST_F(Forwarder, AnUnknownConversationIsNotFoundAndTheNextOneStillGoes) {

@@ -810,6 +810,7 @@ TEST(ForwardingFromTheMonitor, ChatsThatEndAreForwardedOnce) {
   for (std::string line; std::getline(in, line);) ++audit_lines;
   EXPECT_EQ(audit_lines, chats_ended.size());
   EXPECT_EQ(genesys.stats().tokens_issued, 1u) << "the forwarder shares the monitor's token";
+  EXPECT_EQ(genesys.stats().conversation_reads, 0u) << "the notifications carried each chat's customer";
 }
 
 // Lifecycle events themselves to sinks, wired by id: the ends of chats (a filter) to a webhook

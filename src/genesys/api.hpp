@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "genesys/customer_directory.hpp"
 #include "genesys/oauth.hpp"
 #include "genesys/rate_budget.hpp"
 #include "net/http.hpp"
@@ -40,6 +41,7 @@ class api_client final {
   const std::string& api_base() const noexcept { return api_base_; }
   net::http_client& http() noexcept { return http_; }
   rate_budget& budget() noexcept { return budget_; }
+  customer_directory& customers() noexcept { return customers_; }
 
  private:
   net::http_client& http_;
@@ -47,6 +49,7 @@ class api_client final {
   std::string api_base_;
   net::retry_policy policy_;
   rate_budget budget_;  // one token, one limit: shared by every call of this client
+  customer_directory customers_;
 };
 
 // An API client with its own connection pool and token: what a stage needs to call the Platform

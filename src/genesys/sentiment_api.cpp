@@ -62,12 +62,15 @@ asio::awaitable<analytics_result> query_analytics_sentiment(api_client& api, std
   co_return result;
 }
 
-asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string id) {
+asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string id, bool fresh) {
+  if (!fresh)
+    if (auto known = api.customers().find(id)) co_return known;
   auto r = co_await api.call(api_priority::forwarding, "GET", "/api/v2/conversations/" + id);
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) throw status_error(r, "reading conversation " + id);
   auto c = parse_customer(r.body);
   if (!c) throw relay_error(error_kind::invalid_payload, "conversation " + id + " has no customer participant");
+  api.customers().remember(id, *c);
   co_return c;
 }
 
@@ -76,24 +79,30 @@ asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string i
   auto r = co_await api.call(api_priority::forwarding, "GET", "/api/v2/speechandtextanalytics/conversations/" + id);
   if (r.status == 404) co_return out;  // resource.not.found: not analysed (yet)
   if (r.status != 200) throw status_error(r, "reading speech and text analytics of conversation " + id);
-  out.score = parse_sta_score(r.body);
+  auto score = parse_sta_score(r.body);
+  if (!score) co_return out;  // analysed, not scored yet: the same as not analysed yet
+  out.score = *score;
   out.analysed = true;
-  if (customer.communication_id.empty()) co_return out;
-  auto u = co_await api.call(api_priority::forwarding, "GET", "/api/v2/speechandtextanalytics/conversations/" + id + "/communications/" +
-                                        customer.communication_id + "/transcripturl");
-  if (u.status == 404) co_return out;  // no transcript: shares stay empty, confidence 0
-  if (u.status != 200) throw status_error(u, "reading the transcript URL of conversation " + id);
-  boost::system::error_code ec;
-  auto v = json::parse(u.body, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("url") || !v.as_object().at("url").is_string())
-    throw relay_error(error_kind::invalid_payload, "the transcript URL answer of conversation " + id + " has no url");
-  // A pre-signed URL: fetched without the bearer token.
-  net::http_request get{.method = "GET", .url = std::string(v.as_object().at("url").as_string()), .headers = {}, .body = {}, .timeout = {}};
-  auto t = co_await net::send_with_retry(api.http(), std::move(get), net::retry_policy{});
-  if (t.status != 200)
-    throw relay_error(t.status >= 500 ? error_kind::server : error_kind::client,
-                      "downloading the transcript of conversation " + id + " failed with HTTP " + std::to_string(t.status));
-  out.customer_phrases = parse_customer_phrase_sentiment(t.body);
+  for (auto& cid : customer.communication_ids) {
+    auto u = co_await api.call(api_priority::forwarding, "GET",
+                               "/api/v2/speechandtextanalytics/conversations/" + id + "/communications/" + cid + "/transcripturl");
+    if (u.status == 404) continue;  // this communication has no transcript
+    if (u.status != 200) throw status_error(u, "reading the transcript URL of communication " + cid + " of conversation " + id);
+    boost::system::error_code ec;
+    auto v = json::parse(u.body, ec);
+    if (ec || !v.is_object() || !v.as_object().contains("url") || !v.as_object().at("url").is_string())
+      throw relay_error(error_kind::invalid_payload, "the transcript URL answer of conversation " + id + " has no url");
+    // A pre-signed URL: fetched without the bearer token, outside the API's rate limit.
+    net::http_request get{.method = "GET", .url = std::string(v.as_object().at("url").as_string()), .headers = {}, .body = {}, .timeout = {}};
+    auto t = co_await net::send_with_retry(api.http(), std::move(get), net::retry_policy{});
+    if (t.status != 200)
+      throw relay_error(t.status >= 500 ? error_kind::server : error_kind::client,
+                        "downloading the transcript of communication " + cid + " of conversation " + id + " failed with HTTP " +
+                            std::to_string(t.status));
+    auto phrases = parse_customer_phrase_sentiment(t.body);
+    out.customer_phrases.insert(out.customer_phrases.end(), phrases.begin(), phrases.end());
+    ++out.transcripts;
+  }
   co_return out;
 }
 

@@ -26,15 +26,21 @@ struct analytics_result {
 boost::asio::awaitable<analytics_result> query_analytics_sentiment(api_client& api, std::string conversation_id);
 
 struct sta_result {
-  bool analysed = false;  // false: 404 resource.not.found (not analysed yet)
+  bool analysed = false;  // false: 404 resource.not.found, or no sentimentScore yet (not analysed yet)
   double score = 0;
-  std::vector<double> customer_phrases;
+  std::vector<double> customer_phrases;  // of every customer communication's transcript, in order
+  int transcripts = 0;                   // communications that had one
 };
+// The score, then the transcript of every customer communication (a 404 for one is that
+// communication without a transcript).
 boost::asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string conversation_id,
                                                          customer_participant customer);
 
-// GET /api/v2/conversations/{id}: nullopt when not found; throws when it has no customer.
-boost::asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string conversation_id);
+// The conversation's customer: from what the notifications already said of it (the API
+// client's customer directory) unless `fresh`, else GET /api/v2/conversations/{id}, remembered.
+// nullopt when not found; throws when it has no customer.
+boost::asio::awaitable<std::optional<customer_participant>> read_customer(api_client& api, std::string conversation_id,
+                                                                          bool fresh = false);
 
 enum class write_result { written, conflict };
 boost::asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string conversation_id,

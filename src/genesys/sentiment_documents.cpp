@@ -74,29 +74,37 @@ analytics_page parse_analytics_page(std::string_view body) {
 std::optional<customer_participant> parse_customer(std::string_view body) {
   auto o = parse_object(body, "the conversation");
   auto* participants = array_of(o, "participants");
+  if (auto* event = o.if_contains("eventBody"); !participants && event && event->is_object())
+    participants = array_of(event->as_object(), "participants");  // a whole notification frame
   if (!participants) return std::nullopt;
+  std::optional<customer_participant> c;
   for (auto& p : *participants) {
     if (!p.is_object() || string_of(p.as_object(), "purpose") != "customer") continue;
-    customer_participant c{string_of(p.as_object(), "id"), {}, {}};
+    auto id = string_of(p.as_object(), "id");
+    if (id.empty()) continue;
+    if (!c) c = customer_participant{id, {}, {}};
     for (auto [key, media] : {std::pair{"chats", "chat"}, std::pair{"messages", "message"}, std::pair{"calls", "voice"},
                               std::pair{"emails", "email"}}) {
-      if (auto* sessions = array_of(p.as_object(), key); sessions && !sessions->empty() && (*sessions)[0].is_object()) {
-        c.communication_id = string_of((*sessions)[0].as_object(), "id");
-        c.media = media;
-        break;
+      auto* sessions = array_of(p.as_object(), key);
+      if (!sessions) continue;
+      for (auto& m : *sessions) {
+        auto cid = m.is_object() ? string_of(m.as_object(), "id") : std::string{};
+        if (cid.empty()) continue;
+        c->communication_ids.push_back(cid);
+        if (c->media.empty()) c->media = media;
       }
     }
-    if (!c.participant_id.empty()) return c;
   }
-  return std::nullopt;
+  return c;
 }
 
-double parse_sta_score(std::string_view body) {
+std::optional<double> parse_sta_score(std::string_view body) {
   auto o = parse_object(body, "the speech and text analytics answer");
   auto* v = o.if_contains("sentimentScore");
-  auto n = v ? number_of(*v) : std::nullopt;
-  if (!n) throw relay_error(error_kind::invalid_payload, "the speech and text analytics answer has no numeric sentimentScore");
-  return *n;
+  if (!v || v->is_null()) return std::nullopt;
+  auto n = number_of(*v);
+  if (!n) throw relay_error(error_kind::invalid_payload, "the speech and text analytics answer has a sentimentScore that is not a number");
+  return n;
 }
 
 std::vector<double> parse_customer_phrase_sentiment(std::string_view body) {

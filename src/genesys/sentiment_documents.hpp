@@ -22,15 +22,19 @@ struct analytics_page {
 analytics_page parse_analytics_page(std::string_view body);  // throws relay_error(invalid_payload)
 
 struct customer_participant {
-  std::string participant_id;
-  std::string communication_id;  // the customer's chat/message session (for the transcript)
-  std::string media;             // chat | message | ...
+  std::string participant_id;  // the first customer participant (where the marker is written)
+  // Every communication of every customer participant, in order: a transfer gives several,
+  // each with its own transcript.
+  std::vector<std::string> communication_ids;
+  std::string media;  // chat | message | voice | email
 };
-// The customer participant of GET /api/v2/conversations/{id}, if any.
+// The customer of a conversation as GET /api/v2/conversations/{id} or a queue/user conversation
+// notification (the frame or its eventBody) carries it, if any.
 std::optional<customer_participant> parse_customer(std::string_view conversation_body);
 
-// sentimentScore of GET /api/v2/speechandtextanalytics/conversations/{id}.
-double parse_sta_score(std::string_view body);
+// sentimentScore of GET /api/v2/speechandtextanalytics/conversations/{id}; nullopt when the
+// answer has none yet (not scored yet). Throws when it is there but not a number.
+std::optional<double> parse_sta_score(std::string_view body);
 // Per-phrase sentiment of the customer's (participantPurpose "external") phrases, in order.
 std::vector<double> parse_customer_phrase_sentiment(std::string_view transcript_body);
 

@@ -314,6 +314,10 @@ struct event_decoder::impl {
           if (!session["state"].get(st) &&
               !read_string(st, "participants[]." + std::string(key) + "[].state", state, error))
             return error;
+          // The SDK models carry the wrap-up on each communication as well as on the participant.
+          if (dom::element code; ps.wrapup_code.empty() && !session["wrapup"]["code"].get(code) && !code.is_null() &&
+                                 !read_string(code, "participants[]." + std::string(key) + "[].wrapup.code", ps.wrapup_code, error))
+            return error;
           ++sessions;
           if (is_ended_state(state)) ++ended;
           sig = mix(sig, state);

@@ -121,6 +121,26 @@ TEST(DecodeNotification, QueueConversationTopicIsASnapshot) {
   EXPECT_EQ(s.origin, "v2.routing.queues.q1.conversations");
 }
 
+// The SDK models put wrapup (and afterCallWork) on each communication: a wrap-up recorded only
+// there is a wrap-up; one of the wrong type is an error naming the field.
+TEST(DecodeNotification, AWrapupOnACommunicationIsTheParticipantsWrapup) {
+  event_decoder dec;
+  auto d = dec.decode_notification(R"({"topicName":"v2.routing.queues.q1.conversations","eventBody":{"id":"conv-2",
+    "participants":[{"id":"p1","purpose":"customer","chats":[{"id":"c1","state":"disconnected"}]},
+     {"id":"p2","purpose":"agent","wrapupRequired":true,"chats":[{"id":"c2","state":"disconnected",
+      "afterCallWork":{"state":"complete"},"wrapup":{"code":"Sale","notes":""}}]}]}})");
+  const auto& s = as<conversation_snapshot>(d);
+  EXPECT_EQ(s.participants[1].wrapup_code, "Sale");
+  EXPECT_TRUE(s.wrapup_recorded());
+  auto bad = dec.decode_notification(R"({"topicName":"v2.routing.queues.q1.conversations","eventBody":{"id":"conv-3",
+    "participants":[{"id":"p2","purpose":"agent","chats":[{"id":"c2","state":"disconnected","wrapup":{"code":7}}]}]}})");
+  EXPECT_EQ(as<decode_error>(bad).message.rfind("field 'participants[].chats[].wrapup.code' must be a string", 0), 0u)
+      << as<decode_error>(bad).message;
+  auto none = dec.decode_notification(R"({"topicName":"v2.routing.queues.q1.conversations","eventBody":{"id":"conv-4",
+    "participants":[{"id":"p2","purpose":"agent","chats":[{"id":"c2","state":"connected","wrapup":null}]}]}})");
+  EXPECT_FALSE(as<conversation_snapshot>(none).wrapup_recorded());
+}
+
 TEST(DecodeNotification, UserConversationMediaTopicIsASnapshotToo) {
   event_decoder dec;
   auto d = dec.decode_notification(

@@ -82,6 +82,7 @@ std::string_view to_string(forward_outcome o) noexcept {
     case forward_outcome::duplicate: return "duplicate";
     case forward_outcome::below_threshold: return "below-threshold";
     case forward_outcome::not_analysed: return "not-analysed";
+    case forward_outcome::no_transcript: return "no-transcript";
     case forward_outcome::not_found: return "not-found";
     case forward_outcome::failed: return "failed";
     case forward_outcome::deferred: return "deferred";
@@ -197,7 +198,10 @@ void forwarder::settle(forward_report& r) {
   if (parts_.state) {
     try {
       // Not analysed yet or a transient failure: a later trigger may succeed, so forget the key.
-      if (r.outcome == forward_outcome::not_analysed || r.outcome == forward_outcome::failed) parts_.state->forget(key);
+      // Outcomes a later trigger may change (analysed, transcribed, fixed by then) leave no key.
+      if (r.outcome == forward_outcome::not_analysed || r.outcome == forward_outcome::failed ||
+          r.outcome == forward_outcome::no_transcript)
+        parts_.state->forget(key);
       else parts_.state->finish(key, std::string(to_string(r.outcome)));
     } catch (const relay_error& e) {
       // The trigger stays pending and runs again after a restart (same forwardingId downstream).
@@ -280,6 +284,13 @@ asio::awaitable<void> forwarder::run_stages(forward_report& r, system_clock::tim
     auto customer = co_await genesys::read_customer(parts_.api, id);  // for the transcript
     if (!customer) co_return set(forward_outcome::not_found, "conversation " + id + " not found");
     auto st = co_await genesys::read_speech_analytics(parts_.api, id, *customer);
+    if (st.analysed && st.transcripts == 0) {
+      r.latency.fetch = ms_since(t);
+      co_return set(forward_outcome::no_transcript,
+                    fmt::format("conversation {} is scored ({}) but none of the customer's {} communication(s) has a transcript "
+                                "to take the sentiment shares from",
+                                id, st.score, customer->communication_ids.size()));
+    }
     if (st.analysed) snap = from_speech_analytics(id, st.score, st.customer_phrases, s.neutral_band);
   }
   r.latency.fetch = ms_since(t);

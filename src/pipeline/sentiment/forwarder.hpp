@@ -60,17 +60,19 @@ struct forwarder_settings {
 
 enum class forward_outcome : std::uint8_t {
   forwarded, dead_lettered, duplicate, below_threshold, not_analysed, not_found, failed,
+  no_transcript,  // scored, but no customer communication has a transcript to take the shares from
   deferred,  // not final: not analysed yet, try again at retry_at
   accepted,  // not final: in the outbox, deliveries under way
 };
 // "forwarded", "dead-lettered", "duplicate", "below-threshold", "not-analysed", "not-found",
-// "failed", "deferred", "accepted": the names in reports, the audit log and the outcome label.
+// "failed", "no-transcript", "deferred", "accepted": the names in reports, the audit log and the
+// outcome label.
 std::string_view to_string(forward_outcome o) noexcept;
 // The final outcomes, counted in relay_forwards_total{outcome}.
 inline constexpr forward_outcome final_forward_outcomes[] = {
     forward_outcome::forwarded,       forward_outcome::dead_lettered, forward_outcome::duplicate,
     forward_outcome::below_threshold, forward_outcome::not_analysed,  forward_outcome::not_found,
-    forward_outcome::failed};
+    forward_outcome::failed,          forward_outcome::no_transcript};
 
 // Where a forward's messages go: a sink id and its type ("eventbridge", "webhook",
 // "genesys_attributes", "file"), so the report can name the EventBridge EventId.

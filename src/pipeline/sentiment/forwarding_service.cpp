@@ -443,7 +443,12 @@ void forwarding_service::on_event(const lifecycle_event& e) {
       break;
     case lifecycle::end:
       d.active.erase(f.conversation_id);
-      if (t.on_end) d.trigger(f.conversation_id, "conversation-end");
+      // A queue/user conversation notification carries the participants: the forward (and the
+      // marker) need not read the conversation again for its customer.
+      if (t.on_end) {
+        d.api.customers().remember_document(f.conversation_id, f.raw);
+        d.trigger(f.conversation_id, "conversation-end");
+      }
       break;
     default:
       break;

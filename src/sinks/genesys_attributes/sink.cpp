@@ -43,7 +43,7 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
       if (tries > settings_.conflict_retries)
         co_return one(verdict::retry, "Conflict", fmt::format("the participant's attributes still answer 409 after {} writes", tries),
                       409);
-      customer = co_await genesys::read_customer(api_, id);  // re-read the current version, then write again
+      customer = co_await genesys::read_customer(api_, id, true);  // re-read the current version, then write again
       if (!customer) co_return one(verdict::rejected, "NotFound", "conversation " + id + " disappeared after a 409", 404);
     }
     written = "participant";
