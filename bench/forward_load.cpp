@@ -59,14 +59,16 @@ struct run_result {
   std::string first_failure;
 };
 
+// `before` runs as each conversation starts (continuous mode: what its end notification says).
 run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& service, const std::vector<std::string>& ids,
-                       std::size_t concurrency, bool measure) {
+                       std::size_t concurrency, bool measure, const std::function<void(const std::string&)>& before = {}) {
   run_result r;
   std::size_t next = 0;
   auto worker = [&]() -> asio::awaitable<void> {
     while (next < ids.size()) {
       auto& id = ids[next++];
       auto t0 = steady_clock::now();
+      if (before) before(id);
       auto report = co_await service.forward(id, "bench");
       if (report.outcome == grm::sentiment::forward_outcome::forwarded) {
         ++r.ok;
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Sentiment forwarding load: conversations/s end to end"};
   std::size_t conversations = 2000, concurrency = 1, warmup = 50;
   std::string genesys_url, eventbridge_url, crm_url, state, log_path = "/dev/null";
-  bool json = false;
+  bool json = false, continuous = false;
+  std::uint32_t api_rate_limit = 0;
   app.add_option("--conversations,-k", conversations, "conversations to forward")->capture_default_str();
   app.add_option("--concurrency,-c", concurrency, "conversations in flight")->capture_default_str();
   app.add_option("--warmup", warmup, "conversations before measuring (token, pools, schema)")->capture_default_str();
@@ -100,6 +103,10 @@ int main(int argc, char** argv) {
   app.add_option("--crm", crm_url, "external CRM webhook URL");
   app.add_option("--state", state, "SQLite state file (the continuous mode's idempotency); default: none");
   app.add_option("--log", log_path, "where the [FORWARD]/[ALERT ROUTING] lines go")->capture_default_str();
+  app.add_flag("--continuous", continuous,
+               "simulator: each chat's customer comes from its end notification, as in `monitor` (no conversation read)");
+  app.add_option("--api-rate-limit", api_rate_limit, "simulator: per-token limit, requests per minute (0: off)")
+      ->capture_default_str();
   app.add_flag("--json", json, "one JSON object");
   CLI11_PARSE(app, argc, argv);
   bool external = !genesys_url.empty();
@@ -137,6 +144,8 @@ int main(int argc, char** argv) {
     grm::sim::sim_options so;
     so.max_conversations = 1;
     so.start_paused = true;
+    so.api_rate_limit = api_rate_limit;
+    so.log_rate_limited = false;  // counted below
     genesys = std::make_unique<grm::sim::genesys_simulator>(so);
     for (auto* list : {&warm_ids, &ids})
       for (auto& id : *list) {
@@ -174,16 +183,28 @@ int main(int argc, char** argv) {
 
   // The sinks' drivers deliver while forward() waits for each conversation's deliveries.
   auto deliveries = asio::co_spawn(ioc, relay.run(), asio::use_future);
-  auto warm = forward_all(ioc, service, warm_ids, concurrency, false);
+  // Continuous mode: the monitor hands the forward each chat's end notification, whose body is
+  // the conversation with its participants (the simulator's document; not an API call).
+  std::function<void(const std::string&)> notified;
+  if (continuous && genesys)
+    notified = [&](const std::string& id) {
+      if (auto doc = genesys->conversation_json(id)) relay.genesys()->api.customers().remember_document(id, *doc);
+    };
+  auto warm = forward_all(ioc, service, warm_ids, concurrency, false, notified);
   if (warmup > 0 && warm.ok == 0) {
     std::cerr << "forward_load: every warm-up conversation failed: " << warm.first_failure << "\n";
     return 1;
   }
+  auto before = genesys ? genesys->stats() : grm::sim::sim_stats{};
   auto t0 = steady_clock::now();
-  auto r = forward_all(ioc, service, ids, concurrency, true);
+  auto r = forward_all(ioc, service, ids, concurrency, true, notified);
   double seconds_taken = duration<double>(steady_clock::now() - t0).count();
   relay.stop();
   while (deliveries.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one();
+  auto after = genesys ? genesys->stats() : grm::sim::sim_stats{};
+  // Every /api/v2 request the org answered (the transcript download is S3's, not counted).
+  double calls_per = r.ok ? static_cast<double>(after.api_requests - before.api_requests) / static_cast<double>(r.ok) : 0;
+  auto rate_limited = after.rate_limited - before.rate_limited;
   std::filesystem::remove_all(dir);
 
   double rate = static_cast<double>(r.ok) / seconds_taken;
@@ -191,17 +212,19 @@ int main(int argc, char** argv) {
   auto p99 = grm::bench::percentile(r.latency_ms, 0.99);
   auto max = grm::bench::percentile(r.latency_ms, 1.0);
   auto rss_mb = static_cast<double>(grm::bench::peak_rss_bytes()) / (1 << 20);
-  const char* target = external ? "external (seed flow)" : "simulator (real API flow, TLS)";
+  std::string target = external ? "external (seed flow)" : continuous ? "simulator (real API flow, TLS, continuous)" : "simulator (real API flow, TLS)";
+  if (api_rate_limit) target += fmt::format(", {} requests/min", api_rate_limit);
   if (json) {
     std::cout << fmt::format(
-        R"({{"bench":"forward","target":"{}","conversations":{},"concurrency":{},"ok":{},"failed":{},"seconds":{:.3f},"conversations_per_s":{:.1f},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"state":{},"peak_rss_mb":{:.1f}}})",
+        R"({{"bench":"forward","target":"{}","conversations":{},"concurrency":{},"ok":{},"failed":{},"seconds":{:.3f},"conversations_per_s":{:.1f},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"state":{},"peak_rss_mb":{:.1f},"genesys_calls_per_conversation":{:.2f},"rate_limited":{}}})",
         target, conversations, concurrency, r.ok, r.failed, seconds_taken, rate, p50, p99, max, state.empty() ? "false" : "true",
-        rss_mb) << "\n";
+        rss_mb, calls_per, rate_limited) << "\n";
   } else {
     std::cout << fmt::format("forward [{}]: {} ok / {} failed, concurrency {}, {:.3f}s, {:.1f} conversations/s, "
-                             "p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms, peak RSS {:.1f} MB{}\n",
+                             "p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms, peak RSS {:.1f} MB{}{}\n",
                              target, r.ok, r.failed, concurrency, seconds_taken, rate, p50, p99, max, rss_mb,
-                             state.empty() ? "" : ", with SQLite state");
+                             state.empty() ? "" : ", with SQLite state",
+                             external ? "" : fmt::format(", {:.2f} Genesys API calls per conversation, {} answered 429", calls_per, rate_limited));
     if (r.failed) std::cout << "first failure: " << r.first_failure << "\n";
   }
   return r.failed ? 1 : 0;

@@ -868,6 +868,14 @@ std::optional<sentiment_record> genesys_simulator::sentiment_of(const std::strin
   return out;
 }
 
+std::optional<std::string> genesys_simulator::conversation_json(const std::string& id) const {
+  std::optional<std::string> out;
+  impl_->on_sim_thread([s = impl_.get(), &id, &out] {
+    if (auto* r = s->sentiment.find(id)) out = json::serialize(document_of(*r));
+  });
+  return out;
+}
+
 std::size_t genesys_simulator::sentiment_reads() const {
   std::size_t n = 0;
   impl_->on_sim_thread([s = impl_.get(), &n] { n = s->sentiment.analytics_queries + s->sentiment.sta_reads; });

@@ -97,6 +97,8 @@ class genesys_simulator final {
   void add_sentiment(sentiment_record record);  // a finished chat with this sentiment
   std::optional<sentiment_record> sentiment_of(const std::string& conversation_id) const;
   std::size_t sentiment_reads() const;  // analytics queries + STA reads
+  // A record's conversation document, as its end notification's eventBody carries it.
+  std::optional<std::string> conversation_json(const std::string& conversation_id) const;
 
   sim_stats stats() const;
   // Lifecycle stages each conversation went through, as published (for assertions).

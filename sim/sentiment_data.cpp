@@ -46,6 +46,19 @@ sentiment_record& sentiment_data::put(sentiment_record r) {
   return records_[id] = std::move(r);
 }
 
+json::object document_of(const sentiment_record& r) {
+  conversation_shape shape;
+  shape.id = r.id;
+  shape.media = r.media;
+  shape.end = r.ended_at;
+  shape.start = r.ended_at - std::chrono::minutes{5};
+  shape.queue_id = "6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22";
+  shape.user_id = "u-agent-1";
+  shape.customer_sessions = r.customer_sessions;
+  shape.customer_attributes = r.participant_attributes;
+  return conversation_document(shape);
+}
+
 sentiment_record* sentiment_data::find(const std::string& id) {
   auto it = records_.find(id);
   return it == records_.end() ? nullptr : &it->second;
@@ -194,18 +207,7 @@ std::optional<sim_reply> sentiment_data::handle(const std::string& method, const
     auto& id = parts[3];
     auto* r = find(id);
     if (!r) return std::nullopt;  // the simulator's own conversations, or its 404
-    if (method == "GET" && parts.size() == 4 && !r->generated) {
-      conversation_shape shape;
-      shape.id = id;
-      shape.media = r->media;
-      shape.end = r->ended_at;
-      shape.start = r->ended_at - std::chrono::minutes{5};
-      shape.queue_id = "6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22";
-      shape.user_id = "u-agent-1";
-      shape.customer_sessions = r->customer_sessions;
-      shape.customer_attributes = r->participant_attributes;
-      return ok(conversation_document(shape));
-    }
+    if (method == "GET" && parts.size() == 4 && !r->generated) return ok(document_of(*r));
     bool participant_write = method == "PATCH" && parts.size() == 7 && parts[4] == "participants" && parts[6] == "attributes";
     bool seed_write = method == "PUT" && parts.size() == 5 && parts[4] == "attributes";
     if (!participant_write && !seed_write) return std::nullopt;

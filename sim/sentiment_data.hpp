@@ -10,6 +10,8 @@
 //   PUT   /api/v2/conversations/{id}/attributes               the seed's endpoint, 204
 // Faults per conversation: not analysed yet (404 resource.not.found), attribute conflicts (409),
 // unknown conversation (404).
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -44,6 +46,9 @@ struct sentiment_record {
   bool generated = false;  // made for a generator conversation: its state is the generator's
   std::chrono::system_clock::time_point ended_at{};  // when it was added, unless set
 };
+
+// The record's conversation as GET /api/v2/conversations/{id} (and its end notification) carries it.
+boost::json::object document_of(const sentiment_record& r);
 
 struct sim_reply {
   unsigned status = 200;
