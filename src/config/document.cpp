@@ -153,7 +153,8 @@ struct shorthand_reader {
   // [monitor] keeps its transport-independent keys; [forwarder] state_path and
   // state_retention_h are [state] path and retention_h.
   void globals(const section& mon, const section& fw) {
-    doc.shorthand_globals_.emplace_back("monitor", mon.only({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json"}));
+    doc.shorthand_globals_.emplace_back("monitor", mon.only({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json",
+                                                                  "transports"}));  // kept for messages that name it
     auto state = section(keep, nullptr, "state", doc.source_);
     state.take(fw, "state_path", "path").take(fw, "state_retention_h", "retention_h");
     doc.shorthand_globals_.emplace_back("state", state);

@@ -41,6 +41,17 @@ std::optional<region> find_region(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+std::optional<region> region_of_url(std::string_view url) noexcept {
+  auto scheme = url.find("://");
+  auto host = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/:?#"));
+  for (const auto& r : kRegions)
+    if (host == r.domain || (host.ends_with(r.domain) && host.size() > r.domain.size() &&
+                             host[host.size() - r.domain.size() - 1] == '.'))
+      return r;
+  return std::nullopt;
+}
+
 hosts hosts_for(const region& r) {
   return {"https://api." + std::string(r.domain), "https://login." + std::string(r.domain)};
 }

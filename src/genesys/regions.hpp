@@ -19,6 +19,11 @@ std::span<const region> all_regions() noexcept;
 // ("eu_west_1"), with or without an "api."/"login." prefix or https:// scheme.
 std::optional<region> find_region(std::string_view name) noexcept;
 
+// The region whose domain serves this API base URL (https://api.mypurecloud.ie, ...): the real
+// cloud, where the tutorials' invented endpoints do not exist. nullopt for any other host (the
+// simulator, a proxy or mock).
+std::optional<region> region_of_url(std::string_view url) noexcept;
+
 struct hosts {
   std::string api_base;    // https://api.{domain}
   std::string login_base;  // https://login.{domain}

@@ -24,5 +24,14 @@ TEST(Regions, FoundByDomainAwsRegionSdkKeyOrHostUrl) {
   EXPECT_FALSE(find_region("mars-north-1"));
 }
 
+TEST(Regions, TheRealCloudIsRecognisedByItsApiHostOnly) {
+  EXPECT_EQ(region_of_url("https://api.mypurecloud.ie")->aws_region, "eu-west-1");
+  EXPECT_EQ(region_of_url("https://api.usw2.pure.cloud/")->aws_region, "us-west-2");
+  EXPECT_EQ(region_of_url("https://api.mypurecloud.com:443/api/v2")->aws_region, "us-east-1");
+  EXPECT_FALSE(region_of_url("https://127.0.0.1:9443"));
+  EXPECT_FALSE(region_of_url("https://mock.example.com/api.mypurecloud.com"));
+  EXPECT_FALSE(region_of_url("https://notmypurecloud.com"));
+}
+
 }  // namespace
 }  // namespace grm::genesys

@@ -1,5 +1,7 @@
 #include "topology/plan.hpp"
 
+#include "genesys/regions.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -131,6 +133,36 @@ void service_tables(plan& p, const config::document& doc) {
   if (!p.metrics_listen.empty()) metrics::parse_listen_address(p.metrics_listen, met.where("listen") + "metrics.listen");
 }
 
+// The tutorials' invented endpoints against the real cloud: refused before anything starts, with
+// the real alternative. Against the simulator (or any host that is not a region's) they stay.
+void refuse_tutorial_paths(const plan& p, const config::document& doc) {
+  auto region = genesys::region_of_url(p.genesys.api_base);
+  if (!region) return;
+  auto where = " (" + std::string(region->domain) + ")";
+  for (auto& c : doc.components()) {
+    auto& s = c.settings;
+    if (c.kind == config::role::source && c.type == "sse") {
+      auto why = " is the tutorial's stream (seed 002: POST /api/v2/analytics/events), which Genesys Cloud" + where +
+                 " does not have; use ";
+      auto tail = " (the Notifications API over WebSocket, with queues and users). The SSE source works against the simulator";
+      if (doc.shorthand())  // the source was made from [monitor] transports
+        doc.global("monitor").fail("transports", "monitor.transports: \"sse\"" + why + "transports = [\"notifications\"]" + tail);
+      s.fail("type", s.qualified("type") + " = \"sse\"" + why + "type = \"notifications\"" + tail);
+    }
+    if (c.kind == config::role::transform && c.type == "sentiment" && s.string("source").value_or("") == "analytics")
+      s.fail("source", s.qualified("source") + " = \"analytics\" is the tutorial's query (seed 000: view \"sentiment\" on POST "
+                       "/api/v2/analytics/conversations/details/query); the real query has no view and no sentiment metric, so "
+                       "Genesys Cloud" + where + " returns no sentiment; use source = \"speech-analytics\" (GET "
+                       "/api/v2/speechandtextanalytics/conversations/{id} and the transcripts). It works against the simulator");
+    if (c.kind == config::role::sink && c.type == "genesys_attributes" && s.has("write"))
+      for (auto& w : s.strings("write"))
+        if (w == "conversation")
+          s.fail("write", s.qualified("write") + ": 'conversation' is the tutorial's PUT /api/v2/conversations/{id}/attributes, "
+                          "which Genesys Cloud" + where + " does not have; use write = [\"participant\"] (PATCH "
+                          "/api/v2/conversations/{id}/participants/{participantId}/attributes). It works against the simulator");
+  }
+}
+
 }  // namespace
 
 plan make_plan(const config::document& doc, purpose use) {
@@ -150,6 +182,7 @@ plan make_plan(const config::document& doc, purpose use) {
       c.settings.fail({}, "'" + c.settings.name() + "': the id '" + c.id + "' is used by another component; ids are unique");
     parse_component(p, c, doc, use);
   }
+  refuse_tutorial_paths(p, doc);
   auto outputs = outputs_of(p);
   for (auto& c : doc.components())
     if (c.kind != config::role::source) check_inputs(c, outputs);

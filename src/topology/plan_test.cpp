@@ -457,6 +457,39 @@ TEST_F(Config, WiringMistakesNameTheKeyAndLine) {
             "relay.toml: no transform of type sentiment: `forward` needs one ([transforms.<id>] type = \"sentiment\")");
 }
 
+// The tutorials' invented endpoints are refused for a real region, named form and shorthand
+// alike, with the key, the line, the tutorial and the real alternative; the simulator keeps them.
+TEST_F(Config, TutorialOnlyPathsAreRefusedForARealRegionAndKeptForTheSimulator) {
+  std::string real = "[genesys]\nregion = \"mypurecloud.ie\"\n";  // lines 1-2
+  auto starts = [](const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; };
+  auto sse = error_of(real + "[sources.tutorial]\ntype = \"sse\"\n");
+  EXPECT_TRUE(starts(sse, "relay.toml:4: sources.tutorial.type = \"sse\" is the tutorial's stream (seed 002: POST "
+                          "/api/v2/analytics/events), which Genesys Cloud (mypurecloud.ie) does not have; use type = "
+                          "\"notifications\""))
+      << sse;
+  auto shorthand_sse = error_of(real + "[monitor]\ntransports = [\"sse\"]\n");
+  EXPECT_NE(shorthand_sse.find("is the tutorial's stream (seed 002"), std::string::npos) << shorthand_sse;
+  EXPECT_TRUE(starts(shorthand_sse, "relay.toml:4: monitor.transports: \"sse\" is the tutorial's stream")) << shorthand_sse;
+
+  auto analytics = error_of(real + "[forwarder]\nsource = \"analytics\"\n", purpose::forward);
+  EXPECT_TRUE(starts(analytics, "relay.toml:4: forwarder.source = ")) << analytics;
+  EXPECT_NE(analytics.find("= \"analytics\" is the tutorial's query (seed 000: view \"sentiment\""), std::string::npos) << analytics;
+  EXPECT_NE(analytics.find("use source = \"speech-analytics\""), std::string::npos) << analytics;
+
+  auto marker = error_of(real + "[forwarder]\nmarker = [\"participant\", \"conversation\"]\n", purpose::forward);
+  EXPECT_TRUE(starts(marker, "relay.toml:4: forwarder.marker: 'conversation'")) << marker;
+  EXPECT_NE(marker.find("'conversation' is the tutorial's PUT /api/v2/conversations/{id}/attributes, which Genesys Cloud "
+                        "(mypurecloud.ie) does not have; use write = [\"participant\"]"),
+            std::string::npos)
+      << marker;
+
+  // The same files against the simulator (or any host that is not a region's) are accepted.
+  EXPECT_NO_THROW(parse(std::string(kSim) + "[sources.tutorial]\ntype = \"sse\"\n", "relay.toml", fake_env));
+  EXPECT_NO_THROW(parse(std::string(kSim) + "[forwarder]\nsource = \"analytics\"\nmarker = [\"conversation\"]\n", "relay.toml",
+                        fake_env, purpose::forward));
+  EXPECT_NO_THROW(parse(real + "[forwarder]\nmarker = [\"participant\"]\n", "relay.toml", fake_env, purpose::forward));
+}
+
 TEST_F(Config, AWebhookSigningSecretComesFromAVariableOrAFileNeverFromTheConfig) {
   auto hook = [&](std::string keys) {
     return std::string(kSim) +
