@@ -99,6 +99,7 @@ struct channel_state {
   std::set<std::string> topics;
   system_clock::time_point expires;
   std::shared_ptr<outbox> socket;
+  steady_clock::time_point token_expires = steady_clock::time_point::max();  // of the token that created it
 };
 
 struct conversation {
@@ -394,6 +395,8 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
         }
       }
       channel_state c{"streaming-0-" + uuid(), {}, system_clock::now() + opt.channel_lifetime, nullptr};
+      if (auto t = tokens.find(std::string(req[http::field::authorization]).substr(7)); t != tokens.end())
+        c.token_expires = t->second;
       channels[c.id] = c;
       channel_lru.push_back(c.id);
       count([](auto& s) { ++s.channels_created; });
@@ -698,7 +701,7 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     }
     auto wall = system_clock::now();
     for (auto it = channels.begin(); it != channels.end();) {
-      if (it->second.expires <= wall) {
+      if (it->second.expires <= wall || (opt.channels_end_with_token && it->second.token_expires <= now)) {
         if (it->second.socket) it->second.socket->close();
         std::erase(channel_lru, it->first);
         it = channels.erase(it);

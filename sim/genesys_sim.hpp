@@ -41,6 +41,7 @@ struct sim_options {
   std::chrono::milliseconds sse_keepalive_interval{1000};
   std::size_t max_topics_per_channel = 1000;
   std::size_t max_channels = 20;
+  bool channels_end_with_token = false;  // a channel closes (and is gone) when the token that created it expires
   // Per-token rate limit, as the API applies it: `api_rate_limit` requests per `rate_limit_window`
   // (0: off, and no inin-ratelimit-* headers). Past it: 429 too.many.requests + Retry-After.
   std::uint32_t api_rate_limit = 0;

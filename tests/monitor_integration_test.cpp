@@ -76,6 +76,27 @@ TEST(MonitorIntegration, PlannedRotationMissesNothingAndDeliversNothingTwice) {
   EXPECT_EQ(h.lifecycles().size(), 24u);
 }
 
+// A channel may end with the token that created it: the relay rotates to a channel made with a
+// fresh token before then, so nothing drops and nothing is missed.
+TEST(MonitorIntegration, TheChannelIsRotatedBeforeTheTokenThatMadeItExpires) {
+  auto so = fast_sim(30);
+  so.start_interval = milliseconds{250};
+  so.token_lifetime = seconds{5};
+  so.channels_end_with_token = true;
+  sim::genesys_simulator s(so);
+  monitor_harness h(s, so, {});
+  start_connected(s, h, 1);
+  ASSERT_TRUE(h.wait_until([&] { return all_wrapped(h, s, 30); }, seconds{60})) << h.fatal_error();
+  EXPECT_GE(h.stats().rotations, 1u);
+  EXPECT_EQ(h.stats().reconnects, 0u) << "no channel ended under the relay";
+  for (auto& [id, k] : h.lifecycles()) EXPECT_EQ(k, kFullLifecycle) << id;
+  EXPECT_EQ(h.lifecycles().size(), 30u);
+  auto logs = h.log_lines();
+  EXPECT_TRUE(std::any_of(logs.begin(), logs.end(), [](auto& l) {
+    return contains(l, "the token that created the channel expires soon; opening the replacement channel first");
+  })) << ::testing::PrintToString(logs);
+}
+
 TEST(MonitorIntegration, ReconcilesEndAndWrapupThatHappenedWhileDisconnected) {
   auto so = fast_sim(5);
   so.stage_interval = milliseconds{400};

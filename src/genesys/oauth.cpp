@@ -55,6 +55,7 @@ struct token_provider::impl {
   clock_fn clock;
   std::optional<secret> token;
   steady_clock::time_point refresh_at{};
+  steady_clock::time_point expires_at{};  // when the cached token stops working
   bool refreshing = false;
   std::optional<asio::steady_timer> waiters;  // cancelled when a refresh finishes
   std::size_t refreshes = 0;
@@ -94,7 +95,8 @@ struct token_provider::impl {
     // Refresh 60 s before expiry; a very short-lived token is refreshed at half its life.
     auto lifetime = seconds{expires_in};
     auto margin = lifetime > 2 * refresh_margin ? refresh_margin : lifetime / 2;
-    refresh_at = clock() + lifetime - margin;
+    expires_at = clock() + lifetime;
+    refresh_at = expires_at - margin;
     ++refreshes;
   }
 };
@@ -105,7 +107,7 @@ token_provider::token_provider(net::http_client& http, std::string login_base,
     : impl_(std::make_unique<impl>(impl{http, login_base + "/oauth/token", std::move(credentials),
                                         policy,
                                         clock ? std::move(clock) : clock_fn(&steady_clock::now),
-                                        {}, {}, false, {}, 0})) {
+                                        {}, {}, {}, false, {}, 0})) {
   while (impl_->token_url.find("//oauth") != std::string::npos)
     impl_->token_url.replace(impl_->token_url.find("//oauth"), 7, "/oauth");
 }
@@ -137,6 +139,11 @@ asio::awaitable<secret> token_provider::access_token() {
 }
 
 void token_provider::invalidate() noexcept { impl_->token.reset(); }
+
+std::optional<steady_clock::time_point> token_provider::expires_at() const noexcept {
+  if (!impl_->token) return std::nullopt;
+  return impl_->expires_at;
+}
 const std::string& token_provider::client_id() const noexcept { return impl_->creds.client_id; }
 std::size_t token_provider::refresh_count() const noexcept { return impl_->refreshes; }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/secret.hpp"
@@ -32,6 +33,9 @@ class token_provider final {
 
   boost::asio::awaitable<secret> access_token();
   void invalidate() noexcept;
+  // When the token access_token() last returned stops working (things made with it, such as a
+  // notification channel, may end then); nullopt before the first or after invalidate().
+  std::optional<std::chrono::steady_clock::time_point> expires_at() const noexcept;
 
   const std::string& client_id() const noexcept;
   std::size_t refresh_count() const noexcept;

@@ -38,7 +38,14 @@ struct live_channel {
   genesys::channel info;
   std::unique_ptr<net::websocket_connection> socket;
   std::optional<sys_ms> expires;
+  std::optional<sys_ms> token_expires;  // the token that created it: the channel may end with it
+  milliseconds token_margin{0};         // rotated this long before the token expires
 };
+
+// A steady-clock deadline on the wall clock, as the channel's expiry is given.
+sys_ms on_wall_clock(steady_clock::time_point t) {
+  return time_point_cast<milliseconds>(system_clock::now() + duration_cast<milliseconds>(t - steady_clock::now()));
+}
 
 class lane final {
  public:
@@ -69,7 +76,11 @@ class lane final {
       }
       if (ctx_.shutdown.requested()) break;
       // An unplanned drop: events meanwhile are lost (the API has no replay), so re-read state.
-      if (current_) last_channel_ = current_->info;
+      if (current_) {
+        last_channel_ = current_->info;
+        last_token_expires_ = current_->token_expires;
+        last_token_margin_ = current_->token_margin;
+      }
       current_.reset();
       reconcile_due = true;
       auto delay = failures.failed(reason);
@@ -85,6 +96,11 @@ class lane final {
   asio::awaitable<live_channel> open_new() {
     live_channel c;
     c.info = co_await genesys::create_channel(ctx_.api);
+    if (auto t = ctx_.tokens.expires_at()) {
+      // Half the token's remaining life at most: a short-lived token is not rotated at once.
+      c.token_expires = on_wall_clock(*t);
+      c.token_margin = std::min<milliseconds>(opt_.rotate_before_expiry, duration_cast<milliseconds>(*t - steady_clock::now()) / 2);
+    }
     auto results = co_await genesys::subscribe(ctx_.api, c.info.id, topics_);
     judge_subscriptions(c.info.id, results);
     co_await connect(c);
@@ -126,17 +142,20 @@ class lane final {
     bool reusable = false;  // awaited apart: GCC 12 miscompiles an await in a condition
     if (last_channel_) reusable = co_await genesys::channel_exists(ctx_.api, last_channel_->id);
     if (reusable) {
-      live_channel c{*last_channel_, nullptr, std::nullopt};
+      live_channel c{*last_channel_, nullptr, std::nullopt, last_token_expires_, last_token_margin_};
       co_await connect(c);
       co_return c;
     }
     co_return co_await open_new();
   }
 
-  bool expiring(const live_channel& c) const {
-    if (!c.expires) return false;
+  enum class ending : std::uint8_t { no, channel, token };
+  // A channel lives 24 h, and may end with the token that created it: rotate before either.
+  ending expiring(const live_channel& c) const {
     auto now = time_point_cast<milliseconds>(system_clock::now());
-    return now + opt_.rotate_before_expiry >= *c.expires;
+    if (c.expires && now + opt_.rotate_before_expiry >= *c.expires) return ending::channel;
+    if (c.token_expires && now + c.token_margin >= *c.token_expires) return ending::token;
+    return ending::no;
   }
 
   asio::awaitable<void> read_current() {
@@ -147,9 +166,16 @@ class lane final {
       auto text = co_await current_->socket->read();
       auto sys = ctx_.pipeline.notification(text, current_->info.id);
       bool closing = sys && sys->kind == pipeline::system_kind::socket_closing;
-      if (closing || expiring(*current_)) {
-        ctx_.log(severity::info, name_ + ": " + (closing ? "socket_closing received" : "channel expires soon") +
+      auto end = expiring(*current_);
+      if (closing || end != ending::no) {
+        ctx_.log(severity::info, name_ + ": " +
+                                     (closing ? "socket_closing received"
+                                      : end == ending::channel ? "channel expires soon"
+                                                               : "the token that created the channel expires soon") +
                                      "; opening the replacement channel first");
+        // The replacement must not be made with the same token, which is still cached until
+        // just before it expires.
+        if (end == ending::token) ctx_.tokens.invalidate();
         co_await rotate();
       }
     }
@@ -209,6 +235,8 @@ class lane final {
   std::string name_;
   std::optional<live_channel> current_;
   std::optional<genesys::channel> last_channel_;
+  std::optional<sys_ms> last_token_expires_;
+  milliseconds last_token_margin_{0};
 };
 
 }  // namespace
