@@ -134,12 +134,13 @@ asio::awaitable<void> rate_budget::acquire(api_priority p) {
       counted = true;
       waits_[static_cast<int>(p)].fetch_add(1);
     }
-    if (log_ && now - last_pacing_log_ >= seconds{60}) {
+    // Only a known window is worth a pacing line: before the first answer there is nothing to report.
+    if (log_ && window_.allowed() && now - last_pacing_log_ >= seconds{60}) {
       last_pacing_log_ = now;
       log_(severity::info,
            fmt::format("pacing Genesys API calls: {} of {} requests of this rate-limit window used; {} calls wait {} ms "
                        "for the next window (the stream keeps {}, reconciliation and backfill {})",
-                       window_.used(), window_.allowed().value_or(0), to_string(p),
+                       window_.used(), *window_.allowed(), to_string(p),
                        duration_cast<milliseconds>(*when - now).count(),
                        *window_.allowed() - window_.limit_for(api_priority::recovery),
                        window_.limit_for(api_priority::recovery) - window_.limit_for(api_priority::forwarding)));
