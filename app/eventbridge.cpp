@@ -97,7 +97,10 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
 void print_aws_emulator(const sim::aws_emulator& aws, const std::string& cert_out) {
   std::cout << "AWS emulator listening on " << aws.https_url() << " (and " << aws.http_url() << ")\n"
             << "  EventBridge PutEvents: POST /        AWS_ENDPOINT_URL_EVENTBRIDGE=" << aws.https_url() << "\n"
-            << "  STS (web identity):    POST /        AWS_ENDPOINT_URL_STS=" << aws.https_url() << "\n"
+            << "  STS:                   POST /        AWS_ENDPOINT_URL_STS=" << aws.https_url()
+            << " (AssumeRole of " << aws.options().assumable_roles.front() << "; web identity)\n"
+            << "  IAM Identity Center:   GET /federation/credentials  AWS_ENDPOINT_URL_SSO=" << aws.https_url()
+            << " (token " << aws.options().sso_access_token << ", role " << aws.options().sso_role_name << ")\n"
             << "  IMDSv2:                /latest/...   AWS_EC2_METADATA_SERVICE_ENDPOINT=" << aws.http_url() << "\n"
             << "  container:             /container/credentials (Authorization: sim-container-token)\n"
             << "  keys:                  AWS_ACCESS_KEY_ID=AKIDEXAMPLE, secret: the AWS documentation's example key\n"

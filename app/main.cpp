@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   put_cmd->add_flag("--1mb", put.one_mb, "allow requests up to 1 MiB (Regions with the 2026 limit)");
 
   grm::app::aws_sim_args aws_sim;
-  auto* aws_cmd = app.add_subcommand("aws-sim", "Run the AWS emulator (EventBridge, STS, IMDSv2, container) on loopback");
+  auto* aws_cmd = app.add_subcommand("aws-sim", "Run the AWS emulator (EventBridge, STS AssumeRole and web identity, IAM Identity Center, IMDSv2, container) on loopback");
   aws_cmd->add_option("--port", aws_sim.port, "port for HTTPS and HTTP (0: any free port)")->capture_default_str();
   aws_cmd->add_option("--region", aws_sim.region, "the Region requests must be signed for")->capture_default_str();
   aws_cmd->add_option("--cert-out", aws_sim.cert_out, "write the emulator's certificate (PEM) here");

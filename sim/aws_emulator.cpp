@@ -7,7 +7,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <set>
@@ -159,50 +161,56 @@ struct aws_emulator::impl {
 
   // --- SigV4 verification -------------------------------------------------------------------
 
-  std::optional<http_response_msg> verify(const http_request_msg& req, std::string& akid) {
+  // Why a request's signature is refused, in the JSON services' codes; STS renders them in its own.
+  struct denial {
+    unsigned status;
+    std::string code, message;
+  };
+
+  std::optional<denial> check_signature(const http_request_msg& req, std::string& akid, std::string_view service) {
     auto authz = header(req, "Authorization");
-    if (authz.empty()) return aws_error(req, 400, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    if (authz.empty()) return denial{400, "MissingAuthenticationTokenException", "Missing Authentication Token"};
     auto a = aws::parse_authorization_header(authz);
     if (!a)
-      return aws_error(req, 400, "IncompleteSignatureException",
+      return denial{400, "IncompleteSignatureException",
                        "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=" +
-                           authz.substr(0, authz.find(' ')));
+                           authz.substr(0, authz.find(' '))};
     auto kit = keys.find(a->access_key_id);
     if (kit == keys.end())
-      return aws_error(req, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
+      return denial{400, "UnrecognizedClientException", "The security token included in the request is invalid."};
     const auto& key = kit->second;
     if (header(req, "X-Amz-Security-Token") != key.session_token)
-      return aws_error(req, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
+      return denial{400, "UnrecognizedClientException", "The security token included in the request is invalid."};
     if (key.expiration && now() >= *key.expiration)
-      return aws_error(req, 400, "ExpiredTokenException", "The security token included in the request is expired");
+      return denial{400, "ExpiredTokenException", "The security token included in the request is expired"};
     auto amzdate = header(req, "X-Amz-Date");
     auto signed_at = parse_amz_date(amzdate);
     if (!signed_at)
-      return aws_error(req, 400, "IncompleteSignatureException",
-                       "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+      return denial{400, "IncompleteSignatureException",
+                       "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."};
     auto server = now();
     if (*signed_at < server - kSkew)
-      return aws_error(req, 400, "InvalidSignatureException",
+      return denial{400, "InvalidSignatureException",
                        "Signature expired: " + amzdate + " is now earlier than " + aws::amz_date(server - kSkew) + " (" +
-                           aws::amz_date(server) + " - 5 min.)");
+                           aws::amz_date(server) + " - 5 min.)"};
     if (*signed_at > server + kSkew)
-      return aws_error(req, 400, "InvalidSignatureException",
+      return denial{400, "InvalidSignatureException",
                        "Signature not yet current: " + amzdate + " is still later than " + aws::amz_date(server + kSkew) +
-                           " (" + aws::amz_date(server) + " + 5 min.)");
+                           " (" + aws::amz_date(server) + " + 5 min.)"};
     if (a->date != amzdate.substr(0, 8))
-      return aws_error(req, 400, "InvalidSignatureException",
+      return denial{400, "InvalidSignatureException",
                        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" + a->date +
-                           "' != '" + amzdate.substr(0, 8) + "', from '" + amzdate + "'.");
+                           "' != '" + amzdate.substr(0, 8) + "', from '" + amzdate + "'."};
     if (a->region != opt.region)
-      return aws_error(req, 400, "InvalidSignatureException",
-                       "Credential should be scoped to a valid region. (expected " + opt.region + ", got " + a->region + ")");
-    if (a->service != "events")
-      return aws_error(req, 400, "InvalidSignatureException", "Credential should be scoped to correct service: 'events'. ");
+      return denial{400, "InvalidSignatureException",
+                       "Credential should be scoped to a valid region. (expected " + opt.region + ", got " + a->region + ")"};
+    if (a->service != service)
+      return denial{400, "InvalidSignatureException", "Credential should be scoped to correct service: '" + std::string(service) + "'. "};
     if (std::find(a->signed_headers.begin(), a->signed_headers.end(), "host") == a->signed_headers.end())
-      return aws_error(req, 400, "InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+      return denial{400, "InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."};
     auto body_hash = header(req, "X-Amz-Content-Sha256");
     if (!body_hash.empty() && body_hash != aws::sha256_hex(req.body()))
-      return aws_error(req, 400, "InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+      return denial{400, "InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed."};
 
     aws::signable_request sr{std::string(req.method_string()), std::string(req.target()), {}, req.body()};
     for (auto& f : req) sr.headers.push_back({std::string(f.name_string()), std::string(f.value())});
@@ -210,11 +218,17 @@ struct aws_emulator::impl {
     aws::signing_options so{.region = a->region, .service = a->service};
     auto parts = signer.compute(sr, creds, so, amzdate, a->signed_headers);
     if (parts.signature != a->signature)
-      return aws_error(req, 400, "InvalidSignatureException",
+      return denial{400, "InvalidSignatureException",
                        "The request signature we calculated does not match the signature you provided. Check your AWS "
-                       "Secret Access Key and signing method. Consult the service documentation for details.");
+                       "Secret Access Key and signing method. Consult the service documentation for details."};
     akid = a->access_key_id;
     return std::nullopt;
+  }
+
+  std::optional<http_response_msg> verify(const http_request_msg& req, std::string& akid) {
+    auto d = check_signature(req, akid, "events");
+    if (!d) return std::nullopt;
+    return aws_error(req, d->status, d->code, d->message);
   }
 
   // --- PutEvents ------------------------------------------------------------------------------
@@ -351,22 +365,86 @@ struct aws_emulator::impl {
   http_response_msg sts(const http_request_msg& req) {
     ++stats.sts_calls;
     auto form = parse_form(req.body());
-    if (form["Action"] != "AssumeRoleWithWebIdentity")
-      return sts_error(req, 400, "InvalidAction", "Could not find operation " + form["Action"] + " for version " + form["Version"]);
+    if (form["Action"] == "AssumeRoleWithWebIdentity") return assume_role_with_web_identity(req, form);
+    if (form["Action"] == "AssumeRole") return assume_role(req, form);
+    return sts_error(req, 400, "InvalidAction", "Could not find operation " + form["Action"] + " for version " + form["Version"]);
+  }
+
+  std::string sts_credentials_xml(const aws_key& k, std::string_view role_arn, std::string_view session) {
+    return "<Credentials><AccessKeyId>" + k.access_key_id + "</AccessKeyId><SecretAccessKey>" + xml_escape(k.secret_access_key) +
+           "</SecretAccessKey><SessionToken>" + xml_escape(k.session_token) + "</SessionToken><Expiration>" +
+           iso(*k.expiration) + "</Expiration></Credentials><AssumedRoleUser><Arn>" + xml_escape(role_arn) + "/" +
+           xml_escape(session) + "</Arn></AssumedRoleUser>";
+  }
+
+  http_response_msg sts_result(const http_request_msg& req, std::string_view action, const std::string& inner) {
+    auto body = "<" + std::string(action) + "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><" +
+                std::string(action) + "Result>" + inner + "</" + std::string(action) + "Result><ResponseMetadata><RequestId>" +
+                uuid() + "</RequestId></ResponseMetadata></" + std::string(action) + "Response>";
+    return make_response(req, 200, "text/xml", body);
+  }
+
+  http_response_msg assume_role_with_web_identity(const http_request_msg& req, std::map<std::string, std::string>& form) {
     if (form["WebIdentityToken"] != opt.web_identity_token)
       return sts_error(req, 400, "InvalidIdentityToken", "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.");
     if (form["RoleArn"] != opt.role_arn)
       return sts_error(req, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
     if (form["RoleSessionName"].empty())
       return sts_error(req, 400, "ValidationError", "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
+    return sts_result(req, "AssumeRoleWithWebIdentity", sts_credentials_xml(issue(), opt.role_arn, form["RoleSessionName"]));
+  }
+
+  // sts:AssumeRole is signed (service "sts") by the caller's keys, unlike the web-identity call.
+  http_response_msg assume_role(const http_request_msg& req, std::map<std::string, std::string>& form) {
+    ++stats.assume_role_calls;
+    std::string akid;
+    if (auto d = check_signature(req, akid, "sts")) {
+      ++stats.signature_failures;
+      if (d->code == "UnrecognizedClientException") return sts_error(req, 403, "InvalidClientTokenId", d->message);
+      if (d->code == "ExpiredTokenException") return sts_error(req, 400, "ExpiredToken", d->message);
+      if (d->code == "InvalidSignatureException") return sts_error(req, 403, "SignatureDoesNotMatch", d->message);
+      return sts_error(req, d->status, d->code, d->message);
+    }
+    stats.assume_role_callers.push_back(akid);
+    auto& role = form["RoleArn"];
+    if (std::find(opt.assumable_roles.begin(), opt.assumable_roles.end(), role) == opt.assumable_roles.end())
+      return sts_error(req, 403, "AccessDenied", "User: arn:aws:iam::" + opt.account_id + ":user/" + akid +
+                                                   " is not authorized to perform: sts:AssumeRole on resource: " + role);
+    if (!opt.external_id.empty() && form["ExternalId"] != opt.external_id)
+      return sts_error(req, 403, "AccessDenied", "User: arn:aws:iam::" + opt.account_id + ":user/" + akid +
+                                                   " is not authorized to perform: sts:AssumeRole on resource: " + role);
+    if (form["RoleSessionName"].empty())
+      return sts_error(req, 400, "ValidationError", "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
+    if (auto& d = form["DurationSeconds"]; !d.empty()) {
+      auto n = std::atol(d.c_str());
+      if (n < 900 || n > 43200)
+        return sts_error(req, 400, "ValidationError", "1 validation error detected: Value '" + d +
+                                                          "' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
+    }
+    return sts_result(req, "AssumeRole", sts_credentials_xml(issue(), role, form["RoleSessionName"]));
+  }
+
+  // IAM Identity Center's portal: GetRoleCredentials for the token `aws sso login` cached.
+  http_response_msg sso_role_credentials(const http_request_msg& req, const std::string& target) {
+    ++stats.sso_calls;
+    auto unauthorized = [&] {
+      auto res = make_response(req, 401, "application/json", R"({"message":"Session token not found or invalid"})");
+      res.set("x-amzn-ErrorType", "UnauthorizedException");
+      return res;
+    };
+    if (header(req, "x-amz-sso_bearer_token") != opt.sso_access_token) return unauthorized();
+    auto qmark = target.find('?');
+    auto q = parse_form(qmark == std::string::npos ? std::string_view{} : std::string_view(target).substr(qmark + 1));
+    if (q["account_id"] != opt.account_id || q["role_name"] != opt.sso_role_name) {
+      auto res = make_response(req, 403, "application/json", R"({"message":"No access"})");
+      res.set("x-amzn-ErrorType", "ForbiddenException");
+      return res;
+    }
     auto k = issue();
-    auto body = "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult>"
-                "<Credentials><AccessKeyId>" + k.access_key_id + "</AccessKeyId><SecretAccessKey>" + xml_escape(k.secret_access_key) +
-                "</SecretAccessKey><SessionToken>" + xml_escape(k.session_token) + "</SessionToken><Expiration>" +
-                iso(*k.expiration) + "</Expiration></Credentials><AssumedRoleUser><Arn>" + xml_escape(opt.role_arn) +
-                "/" + xml_escape(form["RoleSessionName"]) + "</Arn></AssumedRoleUser></AssumeRoleWithWebIdentityResult>"
-                "<ResponseMetadata><RequestId>" + uuid() + "</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>";
-    return make_response(req, 200, "text/xml", body);
+    json::object rc{{"accessKeyId", k.access_key_id}, {"secretAccessKey", k.secret_access_key},
+                    {"sessionToken", k.session_token},
+                    {"expiration", duration_cast<milliseconds>(k.expiration->time_since_epoch()).count()}};
+    return make_response(req, 200, "application/json", json::serialize(json::object{{"roleCredentials", rc}}));
   }
 
   json::object metadata_credentials(const aws_key& k) {
@@ -404,6 +482,8 @@ struct aws_emulator::impl {
     std::string target(req.target());
     if (target.starts_with("/latest/")) co_return imds(req, target);
     if (target.starts_with("/container/")) co_return container(req);
+    if (target.starts_with("/federation/credentials") && req.method() == http::verb::get)
+      co_return sso_role_credentials(req, target);
     auto amz_target = header(req, "X-Amz-Target");
     if (req.method() == http::verb::post && amz_target.empty() &&
         header(req, "Content-Type").starts_with("application/x-www-form-urlencoded"))

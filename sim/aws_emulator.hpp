@@ -1,8 +1,9 @@
 #pragma once
 // AWS in a process, for tests, the demo and benchmarks: EventBridge PutEvents (awsJson 1.1) with
 // AWS's validation, limits and error shapes, SigV4 verification of every request against the
-// keys it knows, and the credential endpoints the default chain talks to — STS
-// AssumeRoleWithWebIdentity, the ECS/EKS container endpoint and EC2 IMDSv2. Credentials those
+// keys it knows, and the credential endpoints the default chain talks to — STS AssumeRole
+// (SigV4-verified) and AssumeRoleWithWebIdentity, IAM Identity Center's GetRoleCredentials, the
+// ECS/EKS container endpoint and EC2 IMDSv2. Credentials those
 // endpoints issue become valid EventBridge keys until they expire, so refresh can be tested end
 // to end. One loopback port serves HTTP and HTTPS.
 //
@@ -41,6 +42,12 @@ struct aws_emulator_options {
   std::string role_arn = "arn:aws:iam::123456789012:role/genesys-relay";
   std::string container_authorization = "sim-container-token";  // empty: not checked
   std::string instance_role = "genesys-relay-instance";
+  // sts:AssumeRole (signed by a known key): the roles it grants and the ExternalId it requires.
+  std::vector<std::string> assumable_roles = {"arn:aws:iam::123456789012:role/genesys-relay-events"};
+  std::string external_id;  // empty: not required
+  // IAM Identity Center: the access token `aws sso login` would have cached, and the role it grants.
+  std::string sso_access_token = "sim-sso-access-token";
+  std::string sso_role_name = "GenesysRelayEvents";
 };
 
 struct accepted_event {
@@ -59,6 +66,8 @@ struct aws_emulator_stats {
   std::size_t signature_failures = 0;
   std::size_t sts_calls = 0, container_calls = 0, imds_calls = 0;
   std::size_t credentials_issued = 0;
+  std::size_t assume_role_calls = 0, sso_calls = 0;
+  std::vector<std::string> assume_role_callers;  // the access key that signed each AssumeRole
 };
 
 // One PutEvents request as it arrived (for batching assertions).

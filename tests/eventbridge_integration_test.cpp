@@ -14,6 +14,7 @@
 #include <set>
 
 #include "aws/credentials.hpp"
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "net/http.hpp"
@@ -498,6 +499,146 @@ TEST_F(CredentialChain, CredentialProcessGetsTheEnvironmentWithoutTheRelaysSecre
   ::unsetenv("GRM_TEST_HOOK_SECRET");
   ::unsetenv("GRM_TEST_PASSED_THROUGH");
   EXPECT_EQ(outcome, "AKIDPROC") << "status 7: a secret reached the child; status 8: the environment was not passed";
+}
+
+// --- profiles as the AWS CLI resolves them: assumed roles and IAM Identity Center ------------
+
+class ProfileChain : public CredentialChain {
+ protected:
+  static constexpr auto kRole = "arn:aws:iam::123456789012:role/genesys-relay-events";
+  aws::chain_context profile_context(const std::string& profile, const std::string& config,
+                                     const std::string& credentials = "") {
+    auto ctx = context();
+    ctx.profile = profile;
+    ctx.files.config_path = "test/config";
+    ctx.files.credentials_path = "test/credentials";
+    aws::parse_shared_file(config, ctx.files.config_path, true, ctx.files);
+    aws::parse_shared_file(credentials, ctx.files.credentials_path, false, ctx.files);
+    env.vars["AWS_ENDPOINT_URL_STS"] = emulator->https_url();
+    env.vars["AWS_ENDPOINT_URL_SSO"] = emulator->https_url();
+    return ctx;
+  }
+  std::string error_in(const aws::chain_context& ctx) {
+    auto chain = aws::default_chain(ctx);
+    return error_of(*chain);
+  }
+  // What `aws sso login` leaves in ~/.aws/sso/cache: the file named by the SHA-1 of the session.
+  void cache_sso_token(const std::string& session, const std::string& token, const std::string& expires_at) {
+    auto home = std::filesystem::path(temp_file("home-marker", "")).parent_path() /
+                ("home-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    if (!env.vars.contains("HOME")) std::filesystem::remove_all(home);  // this test's first token
+    std::filesystem::create_directories(home / ".aws/sso/cache");
+    env.vars["HOME"] = home.string();
+    std::ofstream(home / ".aws/sso/cache" / (sha1_hex(session) + ".json"))
+        << R"({"startUrl": "https://d-abc123.awsapps.com/start", "region": "us-east-1", "accessToken": ")" << token
+        << R"(", "expiresAt": ")" << expires_at << R"("})";
+  }
+};
+
+TEST_F(ProfileChain, ARoleWithASourceProfileIsAssumedWithTheSourcesKeysAndEventBridgeAcceptsIt) {
+  auto ctx = profile_context("relay",
+                             "[profile relay]\nrole_arn = " + std::string(kRole) + "\nsource_profile = base\n"
+                             "role_session_name = relay-test\nduration_seconds = 900\n",
+                             "[base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + std::string(kSecret) + "\n");
+  auto c = fetch(*aws::default_chain(ctx));
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  ASSERT_TRUE(c.expiration);
+  EXPECT_EQ(c.source, "role " + std::string(kRole) + " assumed for profile 'relay'");
+  auto stats = emulator->stats();
+  EXPECT_EQ(stats.assume_role_calls, 1u);
+  EXPECT_EQ(stats.assume_role_callers, std::vector<std::string>{"AKIDEXAMPLE"});
+  auto out = publish_with(c, {entry()});
+  EXPECT_TRUE(out[0].delivered) << out[0].message;
+}
+
+TEST_F(ProfileChain, RolesChainAndCredentialSourceEnvironmentStartsTheChain) {
+  env.vars["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE";  // the chain's environment step is skipped below
+  env.vars["AWS_SECRET_ACCESS_KEY"] = kSecret;
+  auto ctx = profile_context("second",
+                             "[profile second]\nrole_arn = " + std::string(kRole) + "\nsource_profile = first\n"
+                             "[profile first]\nrole_arn = " + std::string(kRole) + "\ncredential_source = Environment\n");
+  auto provider = aws::profile_provider(ctx);
+  auto c = fetch(*provider);
+  auto callers = emulator->stats().assume_role_callers;
+  ASSERT_EQ(callers.size(), 2u);
+  EXPECT_EQ(callers[0], "AKIDEXAMPLE");     // first: the environment's keys
+  EXPECT_TRUE(callers[1].starts_with("ASIA"));  // second: signed by the first role's keys
+  EXPECT_NE(callers[1], c.access_key_id);
+  EXPECT_TRUE(publish_with(c, {entry()})[0].delivered);
+}
+
+TEST_F(ProfileChain, ARoleTheCallerMayNotAssumeNamesTheRoleTheProfileAndStssAnswer) {
+  auto ctx = profile_context("relay", "[profile relay]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = relay\n"
+                                      "aws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + std::string(kSecret) + "\n");
+  auto message = error_in(ctx);
+  EXPECT_NE(message.find("STS AssumeRole of arn:aws:iam::123456789012:role/other for profile 'relay' (signed with profile 'relay' in test/config, access key AKIDEXAMPLE)"), std::string::npos) << message;
+  EXPECT_NE(message.find("HTTP 403 AccessDenied: User: arn:aws:iam::123456789012:user/AKIDEXAMPLE is not authorized to perform: sts:AssumeRole"), std::string::npos) << message;
+  EXPECT_EQ(message.find(kSecret), std::string::npos);
+}
+
+TEST_F(ProfileChain, AWrongSourceSecretIsStssSignatureRefusal) {
+  auto ctx = profile_context("relay", "[profile relay]\nrole_arn = " + std::string(kRole) + "\nsource_profile = base\n",
+                             "[base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = not-the-secret\n");
+  auto message = error_in(ctx);
+  EXPECT_NE(message.find("HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match"), std::string::npos) << message;
+  EXPECT_EQ(message.find("not-the-secret"), std::string::npos);
+  EXPECT_EQ(emulator->stats().credentials_issued, 0u);
+}
+
+TEST_F(ProfileChain, ProfileMistakesAreNamedBeforeAnyCallIsMade) {
+  auto role = "role_arn = " + std::string(kRole) + "\n";
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = missing\n")),
+            "profile 'a' names source_profile 'missing', which is in neither test/config nor test/credentials");
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = b\n[profile b]\n" + role + "source_profile = a\n")),
+            "source_profile loop: a → b → a");
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role)),
+            "profile 'a' has role_arn but neither source_profile nor credential_source to assume it with");
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = b\ncredential_source = Environment\n[profile b]\n")),
+            "profile 'a' has both source_profile and credential_source: keep one");
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "credential_source = Laptop\n")),
+            "profile 'a': credential_source = Laptop (use Environment, EcsContainer or Ec2InstanceMetadata)");
+  EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = b\n[profile b]\nregion = us-east-1\n")),
+            "profile 'a' names source_profile 'b', which has no credentials (keys, role_arn, sso_session or credential_process)");
+  EXPECT_NE(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = b\nmfa_serial = arn:aws:iam::1:mfa/x\n[profile b]\n"))
+                .find("needs an MFA code (mfa_serial)"),
+            std::string::npos);
+  EXPECT_EQ(emulator->stats().sts_calls, 0u);
+}
+
+constexpr auto kSsoConfig =
+    "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\nsso_role_name = GenesysRelayEvents\n"
+    "[sso-session my-sso]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = us-east-1\n";
+
+TEST_F(ProfileChain, AnSsoProfileUsesTheCachedTokenAndEventBridgeAcceptsTheRoleCredentials) {
+  cache_sso_token("my-sso", "sim-sso-access-token", "2099-01-01T00:00:00Z");
+  auto ctx = profile_context("dev", kSsoConfig);
+  auto c = fetch(*aws::default_chain(ctx));
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  ASSERT_TRUE(c.expiration);
+  EXPECT_EQ(c.source, "IAM Identity Center role GenesysRelayEvents in account 123456789012");
+  EXPECT_EQ(emulator->stats().sso_calls, 1u);
+  EXPECT_TRUE(publish_with(c, {entry()})[0].delivered);
+}
+
+TEST_F(ProfileChain, AnSsoTokenThatIsMissingExpiredOrRefusedSaysToLogInAgain) {
+  auto ctx = profile_context("dev", kSsoConfig);
+  cache_sso_token("another-session", "x", "2099-01-01T00:00:00Z");
+  auto missing = error_in(ctx);
+  EXPECT_NE(missing.find("no IAM Identity Center token is cached for sso-session 'my-sso' of profile 'dev' (looked for " +
+                         env.vars["HOME"] + "/.aws/sso/cache/" + sha1_hex("my-sso") + ".json): run `aws sso login --profile dev`"),
+            std::string::npos) << missing;
+
+  cache_sso_token("my-sso", "sim-sso-access-token", "2020-01-01T00:00:00Z");
+  EXPECT_EQ(error_in(ctx), "the IAM Identity Center token for sso-session 'my-sso' expired at 2020-01-01T00:00:00Z: run `aws sso login --profile dev`");
+
+  cache_sso_token("my-sso", "a-token-the-portal-does-not-know", "2099-01-01T00:00:00Z");
+  auto refused = error_in(ctx);
+  EXPECT_NE(refused.find("refused role GenesysRelayEvents in account 123456789012 for profile 'dev': HTTP 401 Session token not found or invalid; run `aws sso login --profile dev`"),
+            std::string::npos) << refused;
+  EXPECT_EQ(refused.find("a-token-the-portal-does-not-know"), std::string::npos);
+
+  EXPECT_EQ(error_in(profile_context("x", "[profile x]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = r\n")),
+            "profile 'x' names sso_session 'nope' but test/config has no [sso-session nope] section");
 }
 
 TEST_F(CredentialChain, NothingConfiguredNamesEveryPlaceItLooked) {

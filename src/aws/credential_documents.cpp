@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace grm::aws {
@@ -117,6 +118,34 @@ credentials parse_process_output(std::string_view text, std::string_view source)
     if (!c.expiration) throw_auth(std::string(source) + ": bad Expiration '" + *exp + "'");
   }
   return c;
+}
+
+credentials parse_sso_role_credentials(std::string_view text, std::string_view source) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  auto* top = ec ? nullptr : v.if_object();
+  auto* rc = top ? top->if_contains("roleCredentials") : nullptr;
+  auto* o = rc ? rc->if_object() : nullptr;
+  auto field = [&](std::string_view k) -> std::optional<std::string> {
+    auto* f = o ? o->if_contains(k) : nullptr;
+    if (!f || !f->is_string()) return std::nullopt;
+    return std::string(f->get_string());
+  };
+  auto id = field("accessKeyId"), key = field("secretAccessKey"), token = field("sessionToken");
+  auto* exp = o ? o->if_contains("expiration") : nullptr;
+  if (!id || !key || !token || !exp || !exp->is_int64())
+    throw relay_error(error_kind::invalid_payload, std::string(source) + ": the answer has no complete roleCredentials");
+  return credentials{*id, secret(*key), secret(*token), system_clock::time_point{milliseconds{exp->get_int64()}},
+                     std::string(source)};
+}
+
+std::string sso_error_message(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  auto* o = ec ? nullptr : v.if_object();
+  auto* m = o ? o->if_contains("message") : nullptr;
+  if (!m || !m->is_string()) return "(no error message)";
+  return safe_excerpt(m->get_string(), 200);
 }
 
 }  // namespace grm::aws

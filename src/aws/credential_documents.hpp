@@ -23,4 +23,10 @@ credentials parse_metadata_credentials(std::string_view json, std::string_view s
 // relay_error(auth) without repeating the document (it holds the secret).
 credentials parse_process_output(std::string_view json_text, std::string_view source);
 
+// IAM Identity Center GetRoleCredentials: {"roleCredentials": {"accessKeyId", "secretAccessKey",
+// "sessionToken", "expiration" (epoch milliseconds)}}; throws relay_error(invalid_payload).
+credentials parse_sso_role_credentials(std::string_view json_text, std::string_view source);
+// The "message" of an IAM Identity Center error body, bounded; "(no error message)" otherwise.
+std::string sso_error_message(std::string_view json_text);
+
 }  // namespace grm::aws

@@ -11,6 +11,7 @@
 
 #include "aws/credential_documents.hpp"
 #include "aws/credential_process.hpp"
+#include "aws/sts.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "net/endpoint.hpp"
@@ -33,19 +34,6 @@ std::string trim_newlines(std::string s) {
   return s;
 }
 
-std::string form_encode(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
-  std::string out;
-  for (auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += uri_encode(k, false);
-    out += '=';
-    out += uri_encode(v, false);
-  }
-  return out;
-}
-
-
-
 // --- static providers --------------------------------------------------------------------
 
 class environment final : public credential_provider {
@@ -66,19 +54,6 @@ class environment final : public credential_provider {
 
  private:
   env_lookup env_;
-};
-
-class profile final : public credential_provider {
- public:
-  profile(shared_files files, std::string name) : files_(std::move(files)), name_(std::move(name)) {}
-  std::string describe() const override {
-    return "profile '" + name_ + "' in " + files_.credentials_path + " and " + files_.config_path;
-  }
-  asio::awaitable<std::optional<credentials>> fetch() override { co_return profile_credentials(files_, name_); }
-
- private:
-  shared_files files_;
-  std::string name_;
 };
 
 class process final : public credential_provider {
@@ -156,11 +131,7 @@ class web_identity final : public credential_provider {
   }
 
  private:
-  std::string sts_url() const {
-    if (auto e = resolve_endpoint(env_, files_, profile_, "STS", "sts")) return *e;
-    if (region_.empty()) return "https://sts.amazonaws.com/";
-    return "https://sts." + region_ + (region_.starts_with("cn-") ? ".amazonaws.com.cn/" : ".amazonaws.com/");
-  }
+  std::string sts_url() const { return aws::sts_url(env_, files_, profile_, region_); }
 
   env_lookup env_;
   shared_files files_;
@@ -344,9 +315,6 @@ std::unique_ptr<credential_provider> static_provider(credentials keys) { return 
 std::unique_ptr<credential_provider> environment_provider(env_lookup env) {
   return std::make_unique<environment>(std::move(env));
 }
-std::unique_ptr<credential_provider> profile_provider(shared_files files, std::string name) {
-  return std::make_unique<profile>(std::move(files), std::move(name));
-}
 std::unique_ptr<credential_provider> process_provider(shared_files files, std::string name) {
   return std::make_unique<process>(std::move(files), std::move(name));
 }
@@ -365,7 +333,7 @@ std::unique_ptr<credential_provider> chain_of(std::vector<std::unique_ptr<creden
 std::unique_ptr<credential_provider> default_chain(const chain_context& ctx) {
   std::vector<std::unique_ptr<credential_provider>> p;
   p.push_back(environment_provider(ctx.env));
-  p.push_back(profile_provider(ctx.files, ctx.profile));
+  p.push_back(profile_provider(ctx));
   p.push_back(web_identity_provider(ctx));
   p.push_back(process_provider(ctx.files, ctx.profile));
   p.push_back(container_provider(ctx));

@@ -1,7 +1,9 @@
 #pragma once
 // The AWS default credential chain, in the AWS C++ SDK's order: environment → shared profile
-// (static keys, then credential_process) → web identity (STS AssumeRoleWithWebIdentity) →
-// container (ECS/EKS) → EC2 instance metadata (IMDSv2). Temporary credentials are refreshed ahead
+// (as the AWS CLI resolves one: role_arn + source_profile/credential_source through STS
+// AssumeRole, then IAM Identity Center via the SSO token cache, then static keys) → web identity
+// (STS AssumeRoleWithWebIdentity) → credential_process → container (ECS/EKS) → EC2 instance
+// metadata (IMDSv2). Temporary credentials are refreshed ahead
 // of their expiry by `credentials_cache` without stalling callers.
 //
 // A provider answers nullopt when it is not configured (the chain moves on) and throws when it is
@@ -58,7 +60,8 @@ struct chain_context {
 // Keys the caller already has (its own secret store, tests, benchmarks).
 std::unique_ptr<credential_provider> static_provider(credentials keys);
 std::unique_ptr<credential_provider> environment_provider(env_lookup env);
-std::unique_ptr<credential_provider> profile_provider(shared_files files, std::string profile);
+// The profile named by ctx.profile, in profile_provider.cpp.
+std::unique_ptr<credential_provider> profile_provider(const chain_context& ctx);
 std::unique_ptr<credential_provider> process_provider(shared_files files, std::string profile);
 std::unique_ptr<credential_provider> web_identity_provider(const chain_context& ctx);
 std::unique_ptr<credential_provider> container_provider(const chain_context& ctx);

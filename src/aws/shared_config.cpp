@@ -66,8 +66,10 @@ void parse_shared_file(std::string_view text, std::string_view path, bool config
         section = &out.config_profiles[std::string(trim(std::string_view(name).substr(8)))];
       } else if (name.starts_with("services ")) {
         section = &out.services[std::string(trim(std::string_view(name).substr(9)))];
+      } else if (name.starts_with("sso-session ")) {
+        section = &out.sso_sessions[std::string(trim(std::string_view(name).substr(12)))];
       } else {
-        section = nullptr;  // sso-session and others: not used here, skipped like the SDKs do
+        section = nullptr;  // sections the SDKs do not read are skipped as they skip them
       }
       continue;
     }

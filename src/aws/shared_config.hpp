@@ -28,10 +28,12 @@ struct shared_files {
   std::map<std::string, ini_section> config_profiles;      // [default], [profile NAME]
   std::map<std::string, ini_section> credential_profiles;  // [NAME]
   std::map<std::string, ini_section> services;             // [services NAME]
+  std::map<std::string, ini_section> sso_sessions;         // [sso-session NAME]
   std::string config_path, credentials_path;               // where they were looked for
 };
 
-// Parses INI text; `config_style` strips the "profile " prefix and collects [services ...].
+// Parses INI text; `config_style` strips the "profile " prefix and collects [services ...] and
+// [sso-session ...].
 // Throws relay_error(config) naming file:line on a malformed line.
 void parse_shared_file(std::string_view text, std::string_view path, bool config_style, shared_files& out);
 // Reads AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE or ~/.aws/{config,credentials}; missing

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 
 namespace grm::aws {
@@ -42,8 +43,11 @@ eventbridge =
 sts =
   endpoint_url = http://localhost:4567
 
-[sso-session ignored]
+[sso-session corp]
 sso_region = us-east-1
+sso_start_url = https://d-abc123.awsapps.com/start
+[unknown-kind name]
+key = skipped
 )";
 
 constexpr std::string_view kCredentials = R"([default]
@@ -68,6 +72,22 @@ TEST(SharedConfig, ProfilesComeFromBothFilesWithTheProfilePrefixOnlyInConfig) {
   ASSERT_TRUE(in_config);
   EXPECT_EQ(in_config->access_key_id, "AKIDCONFIG");
   EXPECT_FALSE(profile_credentials(f, "absent"));
+}
+
+// The SSO token cache names its files by the SHA-1 of the sso-session name (or of the start URL
+// for legacy profiles); these are `printf %s NAME | sha1sum`.
+TEST(SharedConfig, TheSsoCacheFileNameIsTheSha1OfTheSessionOrStartUrl) {
+  EXPECT_EQ(grm::sha1_hex("my-sso"), "0ad374308c5a4e22f723adf10145eafad7c4031c");
+  EXPECT_EQ(grm::sha1_hex("https://d-abc123.awsapps.com/start"), "40a89917e3175433e361b710a9d43528d7f1890a");
+}
+
+TEST(SharedConfig, SsoSessionsAreTheirOwnSectionsAndUnknownKindsAreSkipped) {
+  auto f = files_of(kConfig, kCredentials);
+  ASSERT_TRUE(f.sso_sessions.contains("corp"));
+  EXPECT_EQ(*f.sso_sessions.at("corp").get("sso_start_url"), "https://d-abc123.awsapps.com/start");
+  EXPECT_FALSE(f.config_profiles.contains("corp"));
+  EXPECT_FALSE(f.config_profiles.contains("unknown-kind name"));
+  EXPECT_FALSE(f.config_profiles.contains("name"));
 }
 
 TEST(SharedConfig, RegionFromEnvironmentFirstThenTheProfile) {

@@ -18,12 +18,17 @@ std::string hex(std::string_view bytes) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
+namespace {
+std::string digest_hex(std::string_view data, const EVP_MD* md, const char* name) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr)) throw std::runtime_error("SHA-256 failed");
+  if (!EVP_Digest(data.data(), data.size(), out, &len, md, nullptr)) throw std::runtime_error(std::string(name) + " failed");
   return hex(std::string_view(reinterpret_cast<const char*>(out), len));
 }
+}  // namespace
+
+std::string sha256_hex(std::string_view data) { return digest_hex(data, EVP_sha256(), "SHA-256"); }
+std::string sha1_hex(std::string_view data) { return digest_hex(data, EVP_sha1(), "SHA-1"); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
