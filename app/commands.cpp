@@ -211,6 +211,7 @@ int run_sim(const sim_args& args) {
   o.ledger_path = args.ledger;
   o.max_conversations = args.conversations;
   o.api_rate_limit = args.api_rate_limit;
+  o.refuse_writes_after_end = args.refuse_writes_after_end;
   std::unique_ptr<sim::genesys_simulator> s;
   std::unique_ptr<sim::aws_emulator> aws;
   std::unique_ptr<sim::webhook_receiver> crm;

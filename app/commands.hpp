@@ -83,6 +83,7 @@ struct sim_args {
   std::string ledger;           // one JSON line per conversation the simulator ends
   std::size_t conversations = 0;  // stop starting new ones after this many (0: unlimited)
   std::uint32_t api_rate_limit = 0;  // requests per minute per token (0: off)
+  bool refuse_writes_after_end = false;
 };
 int run_sim(const sim_args& args);
 

@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--api-rate-limit", sim.api_rate_limit,
                       "per-token API limit in requests per minute, with inin-ratelimit-* headers and 429 + Retry-After past it (0: off)")
       ->capture_default_str();
+  sim_cmd->add_flag("--refuse-writes-after-end", sim.refuse_writes_after_end,
+                    "a strict org: attribute PATCHes on an ended conversation answer 409 (the participant is terminated)");
   sim_cmd->add_option("--ledger", sim.ledger, "append one JSON line per conversation the simulator ends (conversationId, mediaType, endedAtMs)");
 
   grm::app::eventbridge_put_args put;

@@ -376,11 +376,31 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     return res;
   }
 
+  // PATCH /api/v2/conversations/{id}/participants/{pid}/attributes on an ended conversation: a
+  // generator conversation past its end, or a fixed record (they are all finished chats).
+  std::optional<response> ended_write_refusal(const request& req, const std::string& path) {
+    const std::string prefix = "/api/v2/conversations/";
+    if (!path.starts_with(prefix) || !path.ends_with("/attributes")) return std::nullopt;
+    auto rest = path.substr(prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string::npos || rest.compare(slash, 14, "/participants/") != 0) return std::nullopt;
+    auto id = rest.substr(0, slash);
+    auto pid = rest.substr(slash + 14, rest.size() - slash - 14 - 11);
+    auto it = conversations.find(id);
+    auto* record = sentiment.find(id);
+    bool ended = it != conversations.end() ? it->second.ended.has_value() : record && !record->live;
+    if (!ended) return std::nullopt;
+    return api_error(req, 409, "conversation.participant.terminated",
+                     "Participant " + pid + " of conversation " + id + " is terminated; its attributes cannot change");
+  }
+
   response api(const request& req, const std::string& target, const std::string& path, const std::string& base) {
     auto m = req.method();
     if (path.ends_with("/transcripturl")) count([](auto& s) { ++s.transcript_urls; });
     if (m == http::verb::post && path == "/api/v2/analytics/conversations/details/query")
       if (auto r = history.query(req.body())) return reply(req, *r);  // the real shape; the tutorial's falls through
+    if (m == http::verb::patch && opt.refuse_writes_after_end)
+      if (auto refused = ended_write_refusal(req, path)) return *refused;
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     if (m == http::verb::get && path == "/api/v2/routing/queues") return queues_page(req, target);
@@ -808,6 +828,9 @@ void genesys_simulator::reject_credentials(bool on) {
 }
 void genesys_simulator::forbid(bool on) {
   impl_->on_sim_thread([s = impl_.get(), on] { s->forbidden = on; });
+}
+void genesys_simulator::refuse_writes_after_end(bool on) {
+  impl_->on_sim_thread([s = impl_.get(), on] { s->opt.refuse_writes_after_end = on; });
 }
 
 void genesys_simulator::inject_malformed() {

@@ -48,6 +48,10 @@ struct sim_options {
   std::chrono::milliseconds rate_limit_window{60'000};
   bool log_rate_limited = true;  // one stderr line per 429 the limit answers
   std::string ledger_path;  // one JSON line per conversation the generator ends (loss tests' ground truth)
+  // A strict org: attribute PATCHes on a conversation that has ended answer 409 (the participant is
+  // terminated) instead of being accepted. The code and text are the simulator's: Genesys does not
+  // document them, so the relay decides from the conversation's endTime, not from the code.
+  bool refuse_writes_after_end = false;
 };
 
 struct sim_stats {
@@ -87,6 +91,7 @@ class genesys_simulator final {
   void revoke_tokens();                         // issued tokens answer 401 from now on
   void reject_credentials(bool on);             // /oauth/token: 401 invalid_client
   void forbid(bool on);                         // API: 403 missing.permissions
+  void refuse_writes_after_end(bool on);        // sim_options::refuse_writes_after_end, at run time
   void inject_malformed();                      // one bad frame / bad SSE line to every stream
   void inject_oversized(std::size_t bytes);     // one valid but huge event to every stream
   void inject_wrong_types();                    // one event whose fields have the wrong JSON types

@@ -52,6 +52,10 @@ json::object document_of(const sentiment_record& r) {
   shape.media = r.media;
   shape.end = r.ended_at;
   shape.start = r.ended_at - std::chrono::minutes{5};
+  if (r.live) {
+    shape.end.reset();
+    shape.stage = 2;  // customer and agent connected
+  }
   shape.queue_id = "6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22";
   shape.user_id = "u-agent-1";
   shape.customer_sessions = r.customer_sessions;

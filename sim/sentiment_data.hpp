@@ -44,6 +44,7 @@ struct sentiment_record {
   std::map<std::string, std::string> participant_attributes, conversation_attributes;
   int attribute_writes = 0;
   bool generated = false;  // made for a generator conversation: its state is the generator's
+  bool live = false;       // still going: its document has no endTime (records are ended chats otherwise)
   std::chrono::system_clock::time_point ended_at{};  // when it was added, unless set
 };
 

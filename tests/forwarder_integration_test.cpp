@@ -351,6 +351,7 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
 
   auto always_conflicting = chat(8);
   always_conflicting.conflicts = 1000;  // far more 409s than conflict_retries (3) allows
+  always_conflicting.live = true;       // a conversation still going may change version again: retried
   genesys.add_sentiment(always_conflicting);
   r = forward(conversation(8));
   // The marker is one target among others: its 409s never hold back EventBridge or the CRM.
@@ -360,6 +361,15 @@ TEST_F(Forwarder, AConflictRereadsTheConversationAndRetriesTheMarker) {
   EXPECT_EQ(delivery_to(r, "marker")->state, delivery::delivery_state::dead_lettered);
   EXPECT_EQ(delivery_to(r, "marker")->detail,
             "Conflict: the participant's attributes still answer 409 after 4 writes (after 3 attempts)");
+
+  auto ended_conflicting = chat(34);  // an ended conversation does not change: refused, not retried
+  ended_conflicting.conflicts = 1000;
+  genesys.add_sentiment(ended_conflicting);
+  r = forward(conversation(34));
+  auto* marker = delivery_to(r, "marker");
+  EXPECT_EQ(marker->attempts, 1);
+  EXPECT_TRUE(marker->detail.starts_with("ConversationEnded: Genesys still answers 409 (conflict: The conversation was modified"))
+      << marker->detail;
 }
 
 // A real org may refuse the write-back (an ended conversation, a client without the permission):
@@ -383,6 +393,32 @@ TEST_F(Forwarder, AMarkerRefusedWith403Or404IsDeadLetteredAndEventBridgeAndTheCr
     EXPECT_NE(marker->detail.find(status == 403 ? "missing.permissions" : "not.found"), std::string::npos) << marker->detail;
     EXPECT_TRUE(genesys.sentiment_of(conversation(n))->participant_attributes.empty());
   }
+}
+
+// A strict org answers 409 to attribute writes once the conversation ended. The relay re-reads
+// the conversation once (a 409 is usually a version conflict), sees its endTime and dead-letters
+// the marker with Genesys's answer instead of retrying it for days; the payload still goes out.
+TEST_F(Forwarder, AStrictOrgRefusingWritesOnEndedConversationsDeadLettersTheMarkerOnceWithTheReason) {
+  genesys.refuse_writes_after_end(true);
+  genesys.add_sentiment(chat(32));
+  auto before = crm.accepted();
+  auto r = forward(conversation(32));
+  EXPECT_EQ(to_string(r.outcome), "dead-lettered");
+  EXPECT_EQ(delivery_to(r, "eventbridge")->state, delivery::delivery_state::delivered);
+  EXPECT_EQ(delivery_to(r, "crm")->state, delivery::delivery_state::delivered);
+  EXPECT_EQ(crm.accepted(), before + 1);
+  auto* marker = delivery_to(r, "marker");
+  EXPECT_EQ(marker->state, delivery::delivery_state::dead_lettered);
+  EXPECT_EQ(marker->attempts, 1) << "an ended conversation is not retried";
+  EXPECT_NE(marker->detail.find("ConversationEnded: Genesys still answers 409 (conversation.participant.terminated: Participant "),
+            std::string::npos) << marker->detail;
+  EXPECT_NE(marker->detail.find("after 4 writes of the marker on conversation " + conversation(32) + ", which ended at 20"),
+            std::string::npos) << marker->detail;
+  EXPECT_TRUE(genesys.sentiment_of(conversation(32))->participant_attributes.empty());
+
+  genesys.refuse_writes_after_end(false);  // the same org without the rule takes the marker
+  genesys.add_sentiment(chat(33));
+  EXPECT_EQ(to_string(forward(conversation(33)).outcome), "forwarded");
 }
 
 TEST_F(Forwarder, TheSeedsConversationAttributesPutIsWrittenWhenConfigured) {

@@ -25,9 +25,12 @@ json::object attributes_body(const std::map<std::string, std::string>& attribute
   return json::object{{"attributes", a}};
 }
 
-write_result read_write(const net::http_response& r, std::string_view what) {
-  if (r.status == 200 || r.status == 202 || r.status == 204) return write_result::written;
-  if (r.status == 409) return write_result::conflict;
+write_answer read_write(const net::http_response& r, std::string_view what) {
+  if (r.status == 200 || r.status == 202 || r.status == 204) return {};
+  if (r.status == 409) {
+    auto e = parse_api_error(r.body);
+    return {write_result::conflict, e.code + (e.message.empty() ? "" : ": " + e.message)};
+  }
   // Anything else (404 on an ended conversation, 403 missing.permissions, an outage) is an error
   // with Genesys's own code and message; its kind says whether it is retried.
   throw status_error(r, what);
@@ -106,14 +109,14 @@ asio::awaitable<sta_result> read_speech_analytics(api_client& api, std::string i
   co_return out;
 }
 
-asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string id, std::string participant,
+asio::awaitable<write_answer> patch_participant_attributes(api_client& api, std::string id, std::string participant,
                                                            std::map<std::string, std::string> attributes) {
   auto r = co_await api.call(api_priority::forwarding, "PATCH", "/api/v2/conversations/" + id + "/participants/" + participant + "/attributes",
                              json::serialize(attributes_body(attributes)));
   co_return read_write(r, "writing the attributes of participant " + participant + " of conversation " + id);
 }
 
-asio::awaitable<write_result> put_conversation_attributes(api_client& api, std::string id,
+asio::awaitable<write_answer> put_conversation_attributes(api_client& api, std::string id,
                                                           std::map<std::string, std::string> attributes) {
   auto r = co_await api.call(api_priority::forwarding, "PUT", "/api/v2/conversations/" + id + "/attributes", json::serialize(attributes_body(attributes)));
   co_return read_write(r, "writing the attributes of conversation " + id);

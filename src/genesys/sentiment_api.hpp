@@ -43,10 +43,14 @@ boost::asio::awaitable<std::optional<customer_participant>> read_customer(api_cl
                                                                           bool fresh = false);
 
 enum class write_result { written, conflict };
-boost::asio::awaitable<write_result> patch_participant_attributes(api_client& api, std::string conversation_id,
+struct write_answer {
+  write_result result = write_result::written;
+  std::string conflict;  // on a 409: Genesys's "code: message"
+};
+boost::asio::awaitable<write_answer> patch_participant_attributes(api_client& api, std::string conversation_id,
                                                                   std::string participant_id,
                                                                   std::map<std::string, std::string> attributes);
-boost::asio::awaitable<write_result> put_conversation_attributes(api_client& api, std::string conversation_id,
+boost::asio::awaitable<write_answer> put_conversation_attributes(api_client& api, std::string conversation_id,
                                                                  std::map<std::string, std::string> attributes);
 
 }  // namespace grm::genesys

@@ -74,15 +74,18 @@ analytics_page parse_analytics_page(std::string_view body) {
 std::optional<customer_participant> parse_customer(std::string_view body) {
   auto o = parse_object(body, "the conversation");
   auto* participants = array_of(o, "participants");
-  if (auto* event = o.if_contains("eventBody"); !participants && event && event->is_object())
-    participants = array_of(event->as_object(), "participants");  // a whole notification frame
+  const json::object* conversation = &o;
+  if (auto* event = o.if_contains("eventBody"); !participants && event && event->is_object()) {
+    conversation = &event->as_object();  // a whole notification frame
+    participants = array_of(*conversation, "participants");
+  }
   if (!participants) return std::nullopt;
   std::optional<customer_participant> c;
   for (auto& p : *participants) {
     if (!p.is_object() || string_of(p.as_object(), "purpose") != "customer") continue;
     auto id = string_of(p.as_object(), "id");
     if (id.empty()) continue;
-    if (!c) c = customer_participant{id, {}, {}};
+    if (!c) c = customer_participant{id, {}, {}, string_of(*conversation, "endTime")};
     for (auto [key, media] : {std::pair{"chats", "chat"}, std::pair{"messages", "message"}, std::pair{"calls", "voice"},
                               std::pair{"emails", "email"}}) {
       auto* sessions = array_of(p.as_object(), key);

@@ -27,6 +27,7 @@ struct customer_participant {
   // each with its own transcript.
   std::vector<std::string> communication_ids;
   std::string media;  // chat | message | voice | email
+  std::string ended_at;  // the conversation's endTime, when the document has one
 };
 // The customer of a conversation as GET /api/v2/conversations/{id} or a queue/user conversation
 // notification (the frame or its eventBody) carries it, if any.

@@ -39,10 +39,19 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
     if (!customer) co_return one(verdict::rejected, "NotFound", "conversation " + id + " not found", 404);
     for (int tries = 1;; ++tries) {
       auto w = co_await genesys::patch_participant_attributes(api_, id, customer->participant_id, marker);
-      if (w == genesys::write_result::written) break;
-      if (tries > settings_.conflict_retries)
+      if (w.result == genesys::write_result::written) break;
+      if (tries > settings_.conflict_retries) {
+        // An ended conversation does not change version: 409s that outlast the re-reads are a
+        // strict org refusing writes once it ended, and retrying them for days would not help.
+        if (!customer->ended_at.empty())
+          co_return one(verdict::rejected, "ConversationEnded",
+                        fmt::format("Genesys still answers 409 ({}) after {} writes of the marker on conversation {}, which "
+                                    "ended at {}; attributes of an ended conversation cannot be written there",
+                                    w.conflict, tries, id, customer->ended_at),
+                        409);
         co_return one(verdict::retry, "Conflict", fmt::format("the participant's attributes still answer 409 after {} writes", tries),
                       409);
+      }
       customer = co_await genesys::read_customer(api_, id, true);  // re-read the current version, then write again
       if (!customer) co_return one(verdict::rejected, "NotFound", "conversation " + id + " disappeared after a 409", 404);
     }
@@ -50,7 +59,8 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
   }
   if (settings_.conversation) {
     auto w = co_await genesys::put_conversation_attributes(api_, id, marker);
-    if (w == genesys::write_result::conflict) co_return one(verdict::retry, "Conflict", "PUT attributes answered 409", 409);
+    if (w.result == genesys::write_result::conflict)
+      co_return one(verdict::retry, "Conflict", "PUT attributes answered 409 (" + w.conflict + ")", 409);
     written += written.empty() ? "conversation" : " and conversation";
   }
   co_return one(verdict::delivered, "written on the " + written);
