@@ -97,6 +97,8 @@ int run_demo(const demo_args& args) {
   o.socket_closing_grace = milliseconds{2000};
   o.start_interval = milliseconds{100};
   o.stage_interval = milliseconds{300};
+  o.api_rate_limit = 300;  // per token per minute, the figure commonly quoted for Genesys Cloud
+  o.log_rate_limited = true;
   sim::genesys_simulator simulator(o);
   std::cerr << "simulator: " << simulator.https_url() << " (login, API, WSS, SSE; self-signed certificate trusted explicitly)\n";
 
@@ -189,9 +191,10 @@ int run_demo(const demo_args& args) {
             << fmt::format("{:<40}{:>10}\n", "keep-alives / heartbeats skipped", c.keepalives + c.heartbeats)
             << fmt::format("{:<40}{:>10}\n", "stream errors (bad input, kept going)", c.stream_errors)
             << fmt::format("{:<40}{:>10}\n", "tokens issued (refresh after 401)", service.token_refreshes())
-            << fmt::format("{:<40}{:>10}\n", "429s answered by the sim", sim_stats.rate_limited);
+            << fmt::format("{:<40}{:>10}\n", "API requests (limit 300/min per token)", sim_stats.api_requests)
+            << fmt::format("{:<40}{:>10}\n", "429s answered (the injected fault included)", sim_stats.rate_limited);
   std::cout << "\n-- sentiment forwarding (chat/message conversations that ended) --\n";
-  for (auto name : {"forwarded", "below-threshold", "not-analysed", "not-found", "duplicate", "failed"})
+  for (auto name : {"forwarded", "below-threshold", "not-analysed", "no-transcript", "not-found", "duplicate", "failed"})
     std::cout << fmt::format("{:<40}{:>10}\n", name, outcomes[name]);
   auto fs = forwarding.stats();
   std::cout << fmt::format("{:<40}{:>10}\n", "events accepted by EventBridge (SigV4)", aws.stats().accepted)
