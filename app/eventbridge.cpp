@@ -52,6 +52,7 @@ int run_eventbridge_put(const eventbridge_put_args& a) {
     ctx.env = env;
     ctx.files = aws::load_shared_files(env);
     ctx.profile = a.profile.empty() ? aws::profile_name(env) : a.profile;
+    ctx.log = [](severity, std::string_view m) { std::cerr << "genesys-relay eventbridge put: " << m << "\n"; };
     eb::resolve_with_aws_config(settings, env, ctx.files, ctx.profile);
   } catch (const relay_error& e) {
     return fail(2, e.what());

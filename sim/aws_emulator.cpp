@@ -424,6 +424,31 @@ struct aws_emulator::impl {
     return sts_result(req, "AssumeRole", sts_credentials_xml(issue(), role, form["RoleSessionName"]));
   }
 
+  // SSO OIDC CreateToken with a refresh token, as the SDKs renew an sso-session's access token.
+  http_response_msg sso_create_token(const http_request_msg& req) {
+    auto invalid = [&](std::string_view error, std::string_view description) {
+      json::object body{{"error", error}, {"error_description", description}};
+      auto res = make_response(req, 400, "application/json", json::serialize(body));
+      res.set("x-amzn-ErrorType", error == "invalid_client" ? "InvalidClientException" : "InvalidGrantException");
+      return res;
+    };
+    boost::system::error_code ec;
+    auto v = json::parse(req.body(), ec);
+    auto* o = ec ? nullptr : v.if_object();
+    auto field = [&](const char* k) -> std::string {
+      auto* f = o ? o->if_contains(k) : nullptr;
+      return f && f->is_string() ? std::string(f->get_string()) : std::string{};
+    };
+    if (field("clientId") != opt.sso_client_id || field("clientSecret") != opt.sso_client_secret)
+      return invalid("invalid_client", "Invalid client provided");
+    if (field("grantType") != "refresh_token" || field("refreshToken") != opt.sso_refresh_token)
+      return invalid("invalid_grant", "Invalid refresh token provided");
+    ++stats.sso_token_refreshes;
+    json::object out{{"accessToken", opt.sso_access_token}, {"tokenType", "Bearer"}, {"expiresIn", 3600},
+                     {"refreshToken", opt.sso_refresh_token}};
+    return make_response(req, 200, "application/json", json::serialize(out));
+  }
+
   // IAM Identity Center's portal: GetRoleCredentials for the token `aws sso login` cached.
   http_response_msg sso_role_credentials(const http_request_msg& req, const std::string& target) {
     ++stats.sso_calls;
@@ -484,6 +509,7 @@ struct aws_emulator::impl {
     if (target.starts_with("/container/")) co_return container(req);
     if (target.starts_with("/federation/credentials") && req.method() == http::verb::get)
       co_return sso_role_credentials(req, target);
+    if (target == "/token" && req.method() == http::verb::post) co_return sso_create_token(req);
     auto amz_target = header(req, "X-Amz-Target");
     if (req.method() == http::verb::post && amz_target.empty() &&
         header(req, "Content-Type").starts_with("application/x-www-form-urlencoded"))

@@ -48,6 +48,10 @@ struct aws_emulator_options {
   // IAM Identity Center: the access token `aws sso login` would have cached, and the role it grants.
   std::string sso_access_token = "sim-sso-access-token";
   std::string sso_role_name = "GenesysRelayEvents";
+  // SSO OIDC CreateToken (grant refresh_token): the client `aws sso login` registered and the
+  // refresh token it cached; a refresh answers sso_access_token again, valid for an hour.
+  std::string sso_client_id = "sim-sso-client", sso_client_secret = "sim-sso-client-secret";
+  std::string sso_refresh_token = "sim-sso-refresh-token";
 };
 
 struct accepted_event {
@@ -66,7 +70,7 @@ struct aws_emulator_stats {
   std::size_t signature_failures = 0;
   std::size_t sts_calls = 0, container_calls = 0, imds_calls = 0;
   std::size_t credentials_issued = 0;
-  std::size_t assume_role_calls = 0, sso_calls = 0;
+  std::size_t assume_role_calls = 0, sso_calls = 0, sso_token_refreshes = 0;
   std::vector<std::string> assume_role_callers;  // the access key that signed each AssumeRole
 };
 

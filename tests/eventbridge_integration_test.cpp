@@ -523,7 +523,8 @@ class ProfileChain : public CredentialChain {
     return error_of(*chain);
   }
   // What `aws sso login` leaves in ~/.aws/sso/cache: the file named by the SHA-1 of the session.
-  void cache_sso_token(const std::string& session, const std::string& token, const std::string& expires_at) {
+  void cache_sso_token(const std::string& session, const std::string& token, const std::string& expires_at,
+                       const std::string& refresh = "") {
     auto home = std::filesystem::path(temp_file("home-marker", "")).parent_path() /
                 ("home-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     if (!env.vars.contains("HOME")) std::filesystem::remove_all(home);  // this test's first token
@@ -531,7 +532,12 @@ class ProfileChain : public CredentialChain {
     env.vars["HOME"] = home.string();
     std::ofstream(home / ".aws/sso/cache" / (sha1_hex(session) + ".json"))
         << R"({"startUrl": "https://d-abc123.awsapps.com/start", "region": "us-east-1", "accessToken": ")" << token
-        << R"(", "expiresAt": ")" << expires_at << R"("})";
+        << R"(", "expiresAt": ")" << expires_at << R"(")"
+        << (refresh.empty() ? "" : R"(, "clientId": "sim-sso-client", "clientSecret": "sim-sso-client-secret", "refreshToken": ")" + refresh + "\"")
+        << "}";
+  }
+  std::string cached_sso(const std::string& session) {
+    return *aws::read_file_if_present(env.vars["HOME"] + "/.aws/sso/cache/" + sha1_hex(session) + ".json");
   }
 };
 
@@ -639,6 +645,31 @@ TEST_F(ProfileChain, AnSsoTokenThatIsMissingExpiredOrRefusedSaysToLogInAgain) {
 
   EXPECT_EQ(error_in(profile_context("x", "[profile x]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = r\n")),
             "profile 'x' names sso_session 'nope' but test/config has no [sso-session nope] section");
+}
+
+// The SDKs renew an sso-session's access token with the refresh token `aws sso login` cached,
+// within 15 minutes of its expiry, and write it back; the relay does the same.
+TEST_F(ProfileChain, AnExpiredSsoSessionTokenIsRenewedWithItsRefreshTokenAndWrittenBack) {
+  cache_sso_token("my-sso", "an-old-token", "2020-01-01T00:00:00Z", "sim-sso-refresh-token");
+  auto ctx = profile_context("dev", kSsoConfig);
+  env.vars["AWS_ENDPOINT_URL_SSO_OIDC"] = emulator->https_url();
+  auto c = fetch(*aws::default_chain(ctx));
+  EXPECT_TRUE(c.access_key_id.starts_with("ASIA"));
+  EXPECT_EQ(emulator->stats().sso_token_refreshes, 1u);
+  auto cache = cached_sso("my-sso");
+  EXPECT_NE(cache.find(R"("accessToken":"sim-sso-access-token")"), std::string::npos) << cache;
+  EXPECT_EQ(cache.find("2020-01-01"), std::string::npos) << cache;
+  EXPECT_NE(cache.find(R"("startUrl":"https://d-abc123.awsapps.com/start")"), std::string::npos) << "the rest is kept";
+  auto path = env.vars["HOME"] + "/.aws/sso/cache/" + sha1_hex("my-sso") + ".json";
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  cache_sso_token("my-sso", "an-old-token", "2020-01-01T00:00:00Z", "a-revoked-refresh-token");
+  auto message = error_in(ctx);
+  EXPECT_EQ(message, "the IAM Identity Center token for sso-session 'my-sso' expired at 2020-01-01T00:00:00Z and could not be renewed at " +
+                         emulator->https_url() + "/token (HTTP 400 invalid_grant: Invalid refresh token provided): run `aws sso login --profile dev`");
+  EXPECT_EQ(message.find("a-revoked-refresh-token"), std::string::npos);
+  EXPECT_EQ(message.find("sim-sso-client-secret"), std::string::npos);
 }
 
 TEST_F(CredentialChain, NothingConfiguredNamesEveryPlaceItLooked) {

@@ -24,6 +24,7 @@
 #include "aws/credential_documents.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/sigv4.hpp"
+#include "core/log.hpp"
 
 namespace grm::net {
 class http_client;
@@ -55,6 +56,7 @@ struct chain_context {
   std::string region;  // for STS
   net::http_client* http = nullptr;  // for the networked providers; they are skipped without one
   provider_endpoints endpoints;
+  log_fn log;  // warnings that are not errors (a renewed SSO token that could not be written back)
 };
 
 // Keys the caller already has (its own secret store, tests, benchmarks).

@@ -5,8 +5,13 @@
 // A profile with web_identity_token_file or only credential_process is left to those providers.
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 
 #include "aws/credential_documents.hpp"
 #include "aws/credential_process.hpp"
@@ -14,6 +19,8 @@
 #include "aws/sts.hpp"
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "net/endpoint.hpp"
 #include "net/http.hpp"
@@ -31,6 +38,20 @@ namespace {
 [[noreturn]] void misconfigured(const std::string& m) { throw relay_error(error_kind::config, m); }
 
 std::string quoted(const std::string& profile) { return "profile '" + profile + "'"; }
+
+// Replaces `path` whole (a temporary file renamed over it), readable by its owner only: the SSO
+// cache holds a refresh token and a client secret. A failure is reported, not fatal: the token
+// in memory is still good for this process.
+void write_private_file(const std::string& path, const std::string& content, const log_fn& log) {
+  auto tmp = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  if (fd >= 0) ok = ::close(fd) == 0 && ok;
+  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+  auto err = std::error_code(errno, std::system_category()).message();
+  ::unlink(tmp.c_str());
+  if (log) log(severity::warn, "the renewed IAM Identity Center token could not be written back to " + path + ": " + err);
+}
 
 // A setting of the profile; the credentials file wins over the config file, as in the SDKs.
 const std::string* setting(const shared_files& f, const std::string& profile, const std::string& key) {
@@ -181,7 +202,16 @@ class shared_profile final : public credential_provider {
     co_return parse_sts_credentials(resp.body, "role " + role + " assumed for " + quoted(name));
   }
 
-  asio::awaitable<credentials> sso_credentials(const std::string& name, const sso_settings& sso) {
+  std::string endpoint_of(const std::string& name, const char* env_suffix, const char* key, std::string fallback) const {
+    auto base = resolve_endpoint(ctx_.env, ctx_.files, name, env_suffix, key).value_or(std::move(fallback));
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base;
+  }
+
+  // The access token `aws sso login` cached. An sso-session's token is renewed with its refresh
+  // token within 15 minutes of its expiry, as the SDKs do, and written back for the CLI; a
+  // legacy profile's cannot be, and an expired one means logging in again.
+  asio::awaitable<std::string> sso_token(const std::string& name, const sso_settings& sso) {
     auto path = ctx_.env("HOME").value_or("") + "/.aws/sso/cache/" + sha1_hex(sso.session.empty() ? sso.start_url : sso.session) + ".json";
     auto text = read_file_if_present(path);
     if (!text)
@@ -190,21 +220,67 @@ class shared_profile final : public credential_provider {
     boost::system::error_code ec;
     auto doc = json::parse(*text, ec);
     auto* o = ec ? nullptr : doc.if_object();
-    auto* token = o ? o->if_contains("accessToken") : nullptr;
-    auto* expires = o ? o->if_contains("expiresAt") : nullptr;
-    if (!token || !token->is_string() || !expires || !expires->is_string())
+    auto text_of = [&](const char* k) -> std::string {
+      auto* f = o ? o->if_contains(k) : nullptr;
+      return f && f->is_string() ? std::string(f->get_string()) : std::string{};
+    };
+    auto token = text_of("accessToken"), expires = text_of("expiresAt");
+    if (token.empty() || expires.empty())
       unusable("the IAM Identity Center token cache " + path + " has no accessToken and expiresAt: " + sso.login_hint(name));
-    auto expiry = parse_aws_time(expires->get_string());
-    if (!expiry || *expiry <= system_clock::now())
-      unusable("the IAM Identity Center token for " + sso.describe() + " expired at " + std::string(expires->get_string()) +
-               ": " + sso.login_hint(name));
+    auto expiry = parse_aws_time(expires);
+    auto now = system_clock::now();
+    bool valid = expiry && *expiry > now;
+    bool refreshable = !sso.session.empty() && !text_of("refreshToken").empty() && !text_of("clientId").empty() &&
+                       !text_of("clientSecret").empty();
+    if (refreshable && (!expiry || *expiry - now < minutes{15})) {
+      std::string why;
+      try {
+        co_return co_await refresh_sso_token(sso, path, *o);
+      } catch (const relay_error& e) {
+        why = e.what();
+      }
+      if (!valid) unusable("the IAM Identity Center token for " + sso.describe() + " expired at " + expires + " and " + why + ": " + sso.login_hint(name));
+    }
+    if (!valid)
+      unusable("the IAM Identity Center token for " + sso.describe() + " expired at " + expires + ": " + sso.login_hint(name));
+    co_return token;
+  }
+
+  asio::awaitable<std::string> refresh_sso_token(const sso_settings& sso, const std::string& path, json::object cache) {
+    if (!ctx_.http) unusable("renewing the IAM Identity Center token needs an HTTP client");
+    auto base = endpoint_of(ctx_.profile, "SSO_OIDC", "sso_oidc", "https://oidc." + sso.region + ".amazonaws.com");
+    json::object body{{"grantType", "refresh_token"}, {"clientId", cache["clientId"]}, {"clientSecret", cache["clientSecret"]},
+                      {"refreshToken", cache["refreshToken"]}};
+    net::http_request req{.method = "POST", .url = base + "/token", .headers = {{"Content-Type", "application/json"}},
+                          .body = json::serialize(body), .timeout = milliseconds{10000}};
+    auto resp = co_await net::send_with_retry(*ctx_.http, std::move(req), net::retry_policy{.max_attempts = 3, .base = milliseconds{200}});
+    boost::system::error_code ec;
+    auto v = json::parse(resp.body, ec);
+    auto* o = ec ? nullptr : v.if_object();
+    auto* token = o ? o->if_contains("accessToken") : nullptr;
+    auto* lifetime = o ? o->if_contains("expiresIn") : nullptr;
+    if (resp.status != 200 || !token || !token->is_string() || !lifetime || !lifetime->is_int64()) {
+      auto* error = o ? o->if_contains("error") : nullptr;
+      auto* description = o ? o->if_contains("error_description") : nullptr;
+      unusable("could not be renewed at " + base + "/token (HTTP " + std::to_string(resp.status) +
+               (error && error->is_string() ? " " + safe_excerpt(error->get_string(), 64) : std::string{}) +
+               (description && description->is_string() ? ": " + safe_excerpt(description->get_string(), 200) : std::string{}) + ")");
+    }
+    cache["accessToken"] = *token;
+    cache["expiresAt"] = format_rfc3339(time_point_cast<milliseconds>(system_clock::now() + seconds{lifetime->get_int64()}));
+    if (auto* r = o->if_contains("refreshToken"); r && r->is_string()) cache["refreshToken"] = *r;
+    write_private_file(path, json::serialize(cache), ctx_.log);
+    co_return std::string(token->get_string());
+  }
+
+  asio::awaitable<credentials> sso_credentials(const std::string& name, const sso_settings& sso) {
+    auto token = co_await sso_token(name, sso);
     if (!ctx_.http) unusable(quoted(name) + ": IAM Identity Center needs an HTTP client");
-    auto base = resolve_endpoint(ctx_.env, ctx_.files, name, "SSO", "sso").value_or("https://portal.sso." + sso.region + ".amazonaws.com");
-    while (!base.empty() && base.back() == '/') base.pop_back();
+    auto base = endpoint_of(name, "SSO", "sso", "https://portal.sso." + sso.region + ".amazonaws.com");
     net::http_request req{.method = "GET",
                           .url = base + "/federation/credentials?role_name=" + uri_encode(sso.role_name, false) +
                                  "&account_id=" + uri_encode(sso.account_id, false),
-                          .headers = {{"x-amz-sso_bearer_token", std::string(token->get_string())}},
+                          .headers = {{"x-amz-sso_bearer_token", token}},
                           .body = {},
                           .timeout = milliseconds{10000}};
     auto resp = co_await net::send_with_retry(*ctx_.http, std::move(req), net::retry_policy{.max_attempts = 3, .base = milliseconds{200}});

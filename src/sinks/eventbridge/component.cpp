@@ -27,6 +27,7 @@ std::unique_ptr<delivery::sink> component::build(build_context& ctx) {
   auto credentials_options = t.credentials;
   credentials_options.tls.verify_peer = true;
   chain.http = &ctx.http(credentials_options);
+  chain.log = ctx.log;
   credentials_ = std::make_unique<aws::credentials_cache>(t.keys ? aws::static_provider(*t.keys) : aws::default_chain(chain));
   if (t.settings.max_attempts > 0) delivery.max_attempts = t.settings.max_attempts;  // AWS_MAX_ATTEMPTS
   return std::make_unique<sink>(ctx.http(t.http), *credentials_, t.settings);
