@@ -591,6 +591,15 @@ TEST_F(ProfileChain, AWrongSourceSecretIsStssSignatureRefusal) {
   EXPECT_EQ(emulator->stats().credentials_issued, 0u);
 }
 
+TEST_F(ProfileChain, AnUnreachableStsNamesTheCallItWasFor) {
+  auto ctx = profile_context("relay", "[profile relay]\nrole_arn = " + std::string(kRole) + "\nsource_profile = base\n",
+                             "[base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = " + std::string(kSecret) + "\n");
+  env.vars["AWS_ENDPOINT_URL_STS"] = "https://127.0.0.1:9";  // nothing listens on the discard port
+  auto message = error_in(ctx);
+  EXPECT_TRUE(message.starts_with("STS AssumeRole of " + std::string(kRole) + " for profile 'relay' at https://127.0.0.1:9: "))
+      << message;
+}
+
 TEST_F(ProfileChain, ProfileMistakesAreNamedBeforeAnyCallIsMade) {
   auto role = "role_arn = " + std::string(kRole) + "\n";
   EXPECT_EQ(error_in(profile_context("a", "[profile a]\n" + role + "source_profile = missing\n")),
