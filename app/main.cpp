@@ -1,8 +1,6 @@
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "commands.hpp"
+#include "log_format.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"genesys-relay: Genesys Cloud conversation events, validated and routed"};
@@ -10,6 +8,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  std::string log_format = "auto";
+  app.add_option("--log-format", log_format, "auto (text on a terminal, else JSON lines), text or json")
+      ->check(CLI::IsMember({"auto", "text", "json"}))
+      ->capture_default_str();
 
   grm::app::monitor_args mon;
   auto* monitor = app.add_subcommand("monitor", "Print one line per conversation lifecycle event until SIGINT/SIGTERM");
@@ -113,10 +115,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--json", demo.json, "print each event as a JSON line");
 
   CLI11_PARSE(app, argc, argv);
-  // Logs go to stderr: stdout carries the events (`monitor --json` is piped into other tools).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("genesys-relay"));
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  grm::app::configure_logging(log_format, log_level);
   if (*monitor) return grm::app::run_monitor(mon);
   fwd.wait = std::chrono::milliseconds{static_cast<std::int64_t>(wait_s * 1000)};
   if (*forward) return grm::app::run_forward(fwd);

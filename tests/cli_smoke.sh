@@ -205,4 +205,23 @@ set -e
 [ "$msg" == "genesys-relay config: $tmp/bad.toml:9: sinks.crm.inputs: 'sentimnt' is not a source, a transform or one of its outputs (ws)" ] \
   || fail "wiring mistake message: $msg"
 echo "cli_smoke: config ok"
+
+# Logs: JSON lines when stderr is not a terminal (a collector reads them), text when asked.
+printf '[genesys]\napi_url = "https://127.0.0.1:9"\n[monitor]\nqueues = ["q1"]\n' >"$tmp/unreachable.toml"
+GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=log-canary-secret timeout -s INT 2 \
+  "$bin" monitor -c "$tmp/unreachable.toml" >/dev/null 2>"$tmp/json.err" || true
+python3 - "$tmp/json.err" <<'PYEOF2' || fail "log lines are not JSON objects of time, level, logger, message: $(head -3 "$tmp/json.err")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert lines and all(set(o) == {"time", "level", "logger", "message"} for o in lines)
+assert any(o["level"] == "warning" and "cannot connect to 127.0.0.1:9" in o["message"] for o in lines)
+PYEOF2
+grep -q log-canary-secret "$tmp/json.err" && fail "the secret reached the log"
+GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=log-canary-secret timeout -s INT 2 \
+  "$bin" --log-format text monitor -c "$tmp/unreachable.toml" >/dev/null 2>"$tmp/text.err" || true
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ warning authentication: cannot connect to 127.0.0.1:9' "$tmp/text.err" \
+  || fail "--log-format text: $(head -3 "$tmp/text.err")"
+msg=$("$bin" --log-format yaml monitor 2>&1) && fail "--log-format yaml was accepted"
+echo "$msg" | grep -q -- "--log-format: yaml not in {auto,text,json}" || fail "--log-format yaml: $msg"
+echo "cli_smoke: logs ok"
 echo "cli_smoke: ok"

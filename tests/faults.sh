@@ -64,7 +64,7 @@ kill -TERM "$relay"; code=0; wait "$relay" || code=$?
 [ $code -eq 0 ] || fail "SIGTERM with a hung forward should exit 0 after the deadline, got $code"
 grep -q "shutdown: 1 s passed; abandoning [0-9]* forward(s) and [1-9][0-9]* delivery request(s) in flight: they stay pending for the next start" "$tmp/hung.err" \
   || fail "no deadline line"
-grep -q " error " "$tmp/hung.err" && fail "the deadline's cancellation was logged as an error: $(grep ' error ' "$tmp/hung.err" | head -3)"
+grep -Eq ' error |"level":"error"' "$tmp/hung.err" && fail "the deadline's cancellation was logged as an error: $(grep -E ' error |"level":"error"' "$tmp/hung.err" | head -3)"
 # A second signal during a slow shutdown exits at once.
 write_config "$tmp/slow.toml" "$tmp/hung.db" 600000 600
 start_relay "$tmp/slow.toml" "$tmp/slow.err"
