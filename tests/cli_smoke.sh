@@ -204,6 +204,16 @@ set -e
 [ $code -eq 2 ] || fail "a wiring mistake should exit 2, got $code: $msg"
 [ "$msg" == "genesys-relay config: $tmp/bad.toml:9: sinks.crm.inputs: 'sentimnt' is not a source, a transform or one of its outputs (ws)" ] \
   || fail "wiring mistake message: $msg"
+# A secret by reference: "${NAME}" in the file, the value in the environment only.
+printf '[genesys]\napi_url = "https://127.0.0.1:9443"\nclient_id = "sim-client"\nclient_secret = "${RELAY_TEST_SECRET}"\n[monitor]\nqueues = ["q"]\n' >"$tmp/ref.toml"
+env -u GENESYSCLOUD_OAUTHCLIENT_SECRET RELAY_TEST_SECRET=ref-canary "$bin" config -c "$tmp/ref.toml" >/dev/null 2>"$tmp/ref.err" \
+  || fail "a \${VAR} client_secret was refused: $(cat "$tmp/ref.err")"
+set +e
+msg=$(env -u GENESYSCLOUD_OAUTHCLIENT_SECRET "$bin" config -c "$tmp/ref.toml" 2>&1); code=$?
+set -e
+[ $code -eq 2 ] || fail "an unset \${VAR} should exit 2, got $code: $msg"
+[ "$msg" == "genesys-relay config: $tmp/ref.toml:4: genesys.client_secret = \"\${RELAY_TEST_SECRET}\", but RELAY_TEST_SECRET is not set in the environment" ] \
+  || fail "unset \${VAR} message: $msg"
 echo "cli_smoke: config ok"
 
 # Logs: JSON lines when stderr is not a terminal (a collector reads them), text when asked.

@@ -1,6 +1,10 @@
 #include "config/document.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "core/error.hpp"
 
@@ -41,6 +45,38 @@ TEST(Section, GettersNameTheKeyAndTheLineOfTheValue) {
   EXPECT_EQ(message([&] { s.reject_unknown({"max_pending", "max_age_h"}); }), "relay.toml:4: unknown key 'outbox.synchronous'");
   EXPECT_FALSE(d.global("metrics").present());
   EXPECT_EQ(d.global("metrics").string("listen"), std::nullopt);
+}
+
+std::optional<std::string> secret_env(const char* name) {
+  if (std::string_view(name) == "GENESYS_SECRET") return "from-the-environment";
+  return std::nullopt;
+}
+
+TEST(Section, SecretValuesComeFromTheEnvironmentAFileOrTheValueAndErrorsNeverShowThem) {
+  auto dir = std::filesystem::temp_directory_path() / ("grm-secret-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "secret") << "from-a-file\n";
+  std::ofstream(dir / "empty");
+  auto text = "[genesys]\nenv = \"${GENESYS_SECRET}\"\nfile = \"file:" + (dir / "secret").string() + "\"\nplain = \"literal\"\n"
+              "unset = \"${NOT_SET}\"\nmissing = \"file:" + (dir / "none").string() + "\"\nempty = \"file:" + (dir / "empty").string() + "\"\n";
+  auto d = document::parse(text, "relay.toml", secret_env);
+  auto g = d.global("genesys");
+  EXPECT_EQ(g.secret_value("env", secret_env)->reveal(), "from-the-environment");
+  EXPECT_EQ(g.secret_value("file", secret_env)->reveal(), "from-a-file");
+  EXPECT_EQ(g.secret_value("plain", secret_env)->reveal(), "literal");
+  EXPECT_FALSE(g.secret_value("absent", secret_env));
+  auto message = [&](const char* key) {
+    try {
+      g.secret_value(key, secret_env);
+    } catch (const relay_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("unset"), "relay.toml:5: genesys.unset = \"${NOT_SET}\", but NOT_SET is not set in the environment");
+  EXPECT_EQ(message("missing"), "relay.toml:6: genesys.missing: cannot read the file '" + (dir / "none").string() + "'");
+  EXPECT_EQ(message("empty"), "relay.toml:7: genesys.empty: the file '" + (dir / "empty").string() + "' is empty");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Section, ATakenKeyKeepsItsLineAndItsName) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -56,6 +58,30 @@ std::optional<std::string> section::string(std::string_view key) const {
   if (!n) return std::nullopt;
   if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
   fail(key, "'" + qualified(key) + "' must be a string");
+}
+
+std::optional<grm::secret> section::secret_value(std::string_view key, std::optional<std::string> (*env)(const char*)) const {
+  auto v = string(key);
+  if (!v) return std::nullopt;
+  if (v->starts_with("${") && v->ends_with("}") && v->size() > 3) {
+    auto name = v->substr(2, v->size() - 3);
+    register_secret_variable(name);
+    auto value = env(name.c_str());
+    if (!value || value->empty()) fail(key, qualified(key) + " = \"${" + name + "}\", but " + name + " is not set in the environment");
+    return grm::secret(std::move(*value));
+  }
+  if (v->starts_with("file:")) {
+    auto path = v->substr(5);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(key, qualified(key) + ": cannot read the file '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto text = ss.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) fail(key, qualified(key) + ": the file '" + path + "' is empty");
+    return grm::secret(std::move(text));
+  }
+  return grm::secret(std::move(*v));
 }
 
 std::optional<bool> section::boolean(std::string_view key) const {

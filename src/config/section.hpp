@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secret.hpp"
+
 namespace grm::config {
 
 class section final {
@@ -31,6 +33,10 @@ class section final {
   std::vector<std::string> keys() const;
 
   std::optional<std::string> string(std::string_view key) const;
+  // A secret-bearing key: "${NAME}" is the environment variable NAME (registered so child
+  // processes do not inherit it), "file:/path" the file's contents less a trailing newline, any
+  // other string the value itself. Errors name the key and line, never the value.
+  std::optional<grm::secret> secret_value(std::string_view key, std::optional<std::string> (*env)(const char*)) const;
   std::optional<bool> boolean(std::string_view key) const;
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t min = std::numeric_limits<std::int64_t>::min(),
                                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;

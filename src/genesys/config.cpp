@@ -40,7 +40,7 @@ connection_settings parse_connection(const config::section& g, const config::sec
   c.api_base = g.string("api_url").value_or("");
   c.login_base = g.string("login_url").value_or("");
   c.credentials.client_id = g.string("client_id").value_or("");
-  if (auto s = g.string("client_secret")) c.credentials.client_secret = secret(*s);
+  if (auto s = g.secret_value("client_secret", env)) c.credentials.client_secret = std::move(*s);
   if (auto ca = g.string("ca_file")) {
     c.http.tls.ca_file = *ca;
     c.http.tls.ca_file_setting = "genesys.ca_file";
