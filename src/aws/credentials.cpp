@@ -123,7 +123,7 @@ class web_identity final : public credential_provider {
     req.body = form_encode({{"Action", "AssumeRoleWithWebIdentity"}, {"Version", "2011-06-15"},
                             {"RoleArn", *role_arn}, {"RoleSessionName", name},
                             {"WebIdentityToken", trim_newlines(*token)}});
-    auto resp = co_await net::send_with_retry(*http_, std::move(req), net::retry_policy{.max_attempts = 3, .base = milliseconds{200}});
+    auto resp = co_await credential_call(*http_, std::move(req), "STS AssumeRoleWithWebIdentity for " + *role_arn + " at " + sts_url());
     if (resp.status != 200)
       unusable("STS AssumeRoleWithWebIdentity for " + *role_arn + " at " + sts_url() + " failed: HTTP " +
                std::to_string(resp.status) + " " + sts_error_message(resp.body));

@@ -104,21 +104,6 @@ std::optional<sso_settings> sso_of(const shared_files& f, const std::string& pro
   return s;
 }
 
-// The network call of a provider, with what it was for in any failure (kind kept: an outage
-// stays retryable).
-template <typename Request>
-asio::awaitable<net::http_response> call(net::http_client& http, Request req, const std::string& what) {
-  std::string failure;
-  error_kind kind = error_kind::network;
-  try {
-    co_return co_await net::send_with_retry(http, std::move(req), net::retry_policy{.max_attempts = 3, .base = milliseconds{200}});
-  } catch (const relay_error& e) {
-    failure = e.what();
-    kind = e.kind();
-  }
-  throw relay_error(kind, what + ": " + failure);
-}
-
 class shared_profile final : public credential_provider {
  public:
   explicit shared_profile(chain_context ctx) : ctx_(std::move(ctx)) {}
@@ -209,7 +194,7 @@ class shared_profile final : public credential_provider {
                         req.body};
     signer_.sign(sr, caller, {.region = sts_signing_region(ctx_.region), .service = "sts"}, system_clock::now());
     req.headers = std::move(sr.headers);
-    auto resp = co_await call(*ctx_.http, std::move(req), "STS AssumeRole of " + role + " for " + quoted(name) + " at " + url);
+    auto resp = co_await credential_call(*ctx_.http, std::move(req), "STS AssumeRole of " + role + " for " + quoted(name) + " at " + url);
     if (resp.status != 200)
       unusable("STS AssumeRole of " + role + " for " + quoted(name) + " (signed with " + caller.source + ", access key " +
                caller.access_key_id + ") at " + url + " failed: HTTP " + std::to_string(resp.status) + " " +
@@ -268,7 +253,7 @@ class shared_profile final : public credential_provider {
                       {"refreshToken", cache["refreshToken"]}};
     net::http_request req{.method = "POST", .url = base + "/token", .headers = {{"Content-Type", "application/json"}},
                           .body = json::serialize(body), .timeout = milliseconds{10000}};
-    auto resp = co_await call(*ctx_.http, std::move(req), "renewing the IAM Identity Center token at " + base + "/token");
+    auto resp = co_await credential_call(*ctx_.http, std::move(req), "renewing the IAM Identity Center token at " + base + "/token");
     boost::system::error_code ec;
     auto v = json::parse(resp.body, ec);
     auto* o = ec ? nullptr : v.if_object();
@@ -298,7 +283,7 @@ class shared_profile final : public credential_provider {
                           .headers = {{"x-amz-sso_bearer_token", token}},
                           .body = {},
                           .timeout = milliseconds{10000}};
-    auto resp = co_await call(*ctx_.http, std::move(req), "IAM Identity Center GetRoleCredentials at " + base);
+    auto resp = co_await credential_call(*ctx_.http, std::move(req), "IAM Identity Center GetRoleCredentials at " + base);
     if (resp.status != 200)
       unusable("IAM Identity Center at " + base + " refused role " + sso.role_name + " in account " + sso.account_id +
                " for " + quoted(name) + ": HTTP " + std::to_string(resp.status) + " " + sso_error_message(resp.body) +

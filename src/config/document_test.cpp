@@ -74,8 +74,8 @@ TEST(Section, SecretValuesComeFromTheEnvironmentAFileOrTheValueAndErrorsNeverSho
     return std::string("no error");
   };
   EXPECT_EQ(message("unset"), "relay.toml:5: genesys.unset = \"${NOT_SET}\", but NOT_SET is not set in the environment");
-  EXPECT_EQ(message("missing"), "relay.toml:6: genesys.missing: cannot read the file '" + (dir / "none").string() + "'");
-  EXPECT_EQ(message("empty"), "relay.toml:7: genesys.empty: the file '" + (dir / "empty").string() + "' is empty");
+  EXPECT_EQ(message("missing"), "relay.toml:6: genesys.missing: cannot read '" + (dir / "none").string() + "'");
+  EXPECT_EQ(message("empty"), "relay.toml:7: genesys.empty: '" + (dir / "empty").string() + "' is empty");
   std::filesystem::remove_all(dir);
 }
 

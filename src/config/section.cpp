@@ -70,18 +70,19 @@ std::optional<grm::secret> section::secret_value(std::string_view key, std::opti
     if (!value || value->empty()) fail(key, qualified(key) + " = \"${" + name + "}\", but " + name + " is not set in the environment");
     return grm::secret(std::move(*value));
   }
-  if (v->starts_with("file:")) {
-    auto path = v->substr(5);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(key, qualified(key) + ": cannot read the file '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto text = ss.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text.empty()) fail(key, qualified(key) + ": the file '" + path + "' is empty");
-    return grm::secret(std::move(text));
-  }
+  if (v->starts_with("file:")) return secret_file(key, v->substr(5));
   return grm::secret(std::move(*v));
+}
+
+grm::secret section::secret_file(std::string_view key, const std::string& path) const {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(key, qualified(key) + ": cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) fail(key, qualified(key) + ": '" + path + "' is empty");
+  return grm::secret(std::move(text));
 }
 
 std::optional<bool> section::boolean(std::string_view key) const {

@@ -37,6 +37,9 @@ class section final {
   // processes do not inherit it), "file:/path" the file's contents less a trailing newline, any
   // other string the value itself. Errors name the key and line, never the value.
   std::optional<grm::secret> secret_value(std::string_view key, std::optional<std::string> (*env)(const char*)) const;
+  // The secret in the file at `path` (named by `key`), less a trailing newline (what `echo secret >
+  // file` leaves); unreadable or empty is an error naming the key and line.
+  grm::secret secret_file(std::string_view key, const std::string& path) const;
   std::optional<bool> boolean(std::string_view key) const;
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t min = std::numeric_limits<std::int64_t>::min(),
                                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;

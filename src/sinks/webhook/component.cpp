@@ -2,29 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "net/endpoint.hpp"
 #include "net/settings.hpp"
 
 namespace grm::sinks::webhook {
-
-namespace {
-
-// The whole file, less a trailing newline (what `echo secret > file` leaves).
-secret read_secret_file(const config::section& s, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) s.fail("secret_file", s.qualified("secret_file") + ": cannot read '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto text = ss.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (text.empty()) s.fail("secret_file", s.qualified("secret_file") + ": '" + path + "' is empty");
-  return secret(std::move(text));
-}
-
-}  // namespace
 
 std::unique_ptr<delivery::sink> component::build(build_context& ctx) {
   return std::make_unique<sink>(ctx.http(settings.http), settings);
@@ -55,7 +36,7 @@ std::unique_ptr<sinks::component> parse(const config::section& s, config::env_lo
     register_secret_variable(*var);
     if (auto key = env(var->c_str())) w.signing_secret = secret(*key);
   }
-  if (auto path = s.string("secret_file")) w.signing_secret = read_secret_file(s, *path);
+  if (auto path = s.string("secret_file")) w.signing_secret = s.secret_file("secret_file", *path);
   w.body = s.choice("body", {"envelope", "raw"}).value_or("envelope") == "raw" ? body_shape::raw : body_shape::envelope;
   w.request_timeout = std::chrono::milliseconds{s.integer("timeout_ms", 1).value_or(10'000)};
   w.http = net::client_options(s, w.url);
