@@ -1,5 +1,5 @@
 // Every parser of what AWS (or something pretending to be AWS) sends us: PutEvents results and
-// error bodies, STS XML, container/IMDS JSON, IAM Identity Center role credentials and errors, credential_process output, and the SigV4
+// error bodies, STS XML, container/IMDS JSON, IAM Identity Center role credentials, errors, the SSO token cache and OIDC answers, credential_process output, and the SigV4
 // Authorization header the emulator reads. They may refuse input with relay_error; they must
 // never crash, hang or read out of bounds.
 #include <cstddef>
@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
   namespace eb = grm::sinks::eventbridge;
   try {
-    switch (selector % 9) {
-      case 0: eb::parse_put_events_result(in, 1 + selector / 9 % 10); break;
+    switch (selector % 12) {
+      case 0: eb::parse_put_events_result(in, 1 + selector / 12 % 10); break;
       case 1: {
         grm::net::http_response r{400u + selector % 120, {{"X-Amzn-ErrorType", std::string(in.substr(0, in.size() / 3))}},
                                   std::string(in.substr(in.size() / 3))};
@@ -33,6 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 6: (void)grm::aws::parse_authorization_header(in); break;
       case 7: grm::aws::parse_sso_role_credentials(in, "fuzz"); break;
       case 8: (void)grm::aws::sso_error_message(in); break;
+      case 9: (void)grm::aws::parse_sso_token_cache(in); break;
+      case 10: (void)grm::aws::apply_sso_renewal(in.substr(0, in.size() / 2), in.substr(in.size() / 2), {}); break;
+      case 11: (void)grm::aws::sso_oidc_error(in); (void)grm::aws::sso_refresh_request(in); break;
     }
   } catch (const grm::relay_error&) {
     // refusing bad input is the expected outcome

@@ -148,4 +148,56 @@ std::string sso_error_message(std::string_view text) {
   return safe_excerpt(m->get_string(), 200);
 }
 
+namespace {
+json::object object_of(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+std::string string_in(const json::object& o, std::string_view k) {
+  auto* f = o.if_contains(k);
+  return f && f->is_string() ? std::string(f->get_string()) : std::string{};
+}
+}  // namespace
+
+std::optional<sso_token_cache> parse_sso_token_cache(std::string_view text) {
+  auto o = object_of(text);
+  sso_token_cache c{string_in(o, "accessToken"), string_in(o, "expiresAt"), false};
+  if (c.access_token.empty() || c.expires_at.empty()) return std::nullopt;
+  c.refreshable = !string_in(o, "refreshToken").empty() && !string_in(o, "clientId").empty() &&
+                  !string_in(o, "clientSecret").empty();
+  return c;
+}
+
+std::string sso_refresh_request(std::string_view cache_text) {
+  auto o = object_of(cache_text);
+  json::object body{{"grantType", "refresh_token"}, {"clientId", string_in(o, "clientId")},
+                    {"clientSecret", string_in(o, "clientSecret")}, {"refreshToken", string_in(o, "refreshToken")}};
+  return json::serialize(body);
+}
+
+std::optional<sso_renewal> apply_sso_renewal(std::string_view cache_text, std::string_view answer, system_clock::time_point now) {
+  auto a = object_of(answer);
+  auto token = string_in(a, "accessToken");
+  auto* lifetime = a.if_contains("expiresIn");
+  if (token.empty() || !lifetime || !lifetime->is_int64() || lifetime->get_int64() <= 0 ||
+      lifetime->get_int64() > 366LL * 86400)
+    return std::nullopt;
+  auto cache = object_of(cache_text);
+  cache["accessToken"] = token;
+  cache["expiresAt"] = format_rfc3339(time_point_cast<milliseconds>(now + seconds{lifetime->get_int64()}));
+  if (auto r = string_in(a, "refreshToken"); !r.empty()) cache["refreshToken"] = r;
+  return sso_renewal{token, json::serialize(cache)};
+}
+
+std::string sso_oidc_error(std::string_view answer) {
+  auto o = object_of(answer);
+  auto error = string_in(o, "error"), description = string_in(o, "error_description");
+  std::string out;
+  if (!error.empty()) out += " " + safe_excerpt(error, 64);
+  if (!description.empty()) out += ": " + safe_excerpt(description, 200);
+  return out;
+}
+
 }  // namespace grm::aws

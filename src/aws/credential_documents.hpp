@@ -29,4 +29,24 @@ credentials parse_sso_role_credentials(std::string_view json_text, std::string_v
 // The "message" of an IAM Identity Center error body, bounded; "(no error message)" otherwise.
 std::string sso_error_message(std::string_view json_text);
 
+// The token cache `aws sso login` writes (~/.aws/sso/cache/<sha1>.json): nullopt without
+// accessToken and expiresAt. `refreshable`: it holds refreshToken, clientId and clientSecret.
+struct sso_token_cache {
+  std::string access_token, expires_at;
+  bool refreshable = false;
+};
+std::optional<sso_token_cache> parse_sso_token_cache(std::string_view json_text);
+// SSO OIDC CreateToken's body for the cache's refresh token (grant refresh_token).
+std::string sso_refresh_request(std::string_view cache_text);
+// The cache with CreateToken's answer applied (accessToken, expiresAt = now + expiresIn, a new
+// refreshToken if sent; every other field kept), and the new access token; nullopt when the
+// answer has no accessToken and expiresIn.
+struct sso_renewal {
+  std::string access_token, cache_text;
+};
+std::optional<sso_renewal> apply_sso_renewal(std::string_view cache_text, std::string_view answer,
+                                             std::chrono::system_clock::time_point now);
+// " error: error_description" of an OIDC error answer, bounded; empty when there is none.
+std::string sso_oidc_error(std::string_view answer);
+
 }  // namespace grm::aws

@@ -180,6 +180,28 @@ TEST(CredentialChain, ExpiredEnvironmentKeysFailWithTheExpiryTheEnvironmentGave)
   EXPECT_EQ(message.find("shh"), std::string::npos);
 }
 
+TEST(SsoTokenCache, ARenewalKeepsEveryOtherFieldAndRefusesAnAnswerWithoutALifetime) {
+  constexpr auto cache = R"({"startUrl":"https://d-1.awsapps.com/start","accessToken":"old","expiresAt":"2020-01-01T00:00:00Z",)"
+                         R"("clientId":"c","clientSecret":"s","refreshToken":"r1"})";
+  auto parsed = parse_sso_token_cache(cache);
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->refreshable);
+  EXPECT_EQ(sso_refresh_request(cache), R"({"grantType":"refresh_token","clientId":"c","clientSecret":"s","refreshToken":"r1"})");
+  auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'000}};
+  auto renewed = apply_sso_renewal(cache, R"({"accessToken":"new","expiresIn":3600,"refreshToken":"r2"})", now);
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->access_token, "new");
+  EXPECT_EQ(renewed->cache_text,
+            R"({"startUrl":"https://d-1.awsapps.com/start","accessToken":"new","expiresAt":"2027-01-15T09:00:00.000Z",)"
+            R"("clientId":"c","clientSecret":"s","refreshToken":"r2"})");
+  EXPECT_FALSE(apply_sso_renewal(cache, R"({"accessToken":"new"})", now));
+  EXPECT_FALSE(apply_sso_renewal(cache, R"({"accessToken":"new","expiresIn":-5})", now));
+  EXPECT_FALSE(parse_sso_token_cache(R"({"accessToken":"x"})"));
+  EXPECT_EQ(sso_oidc_error(R"({"error":"invalid_grant","error_description":"Invalid refresh token provided"})"),
+            " invalid_grant: Invalid refresh token provided");
+  EXPECT_EQ(sso_oidc_error("not json"), "");
+}
+
 TEST(StsParsing, ReadsCredentialsAndDecodesEntities) {
   auto c = parse_sts_credentials(
       "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"

@@ -3,7 +3,6 @@
 // credentials (chains of roles included); sso_session / sso_start_url → IAM Identity Center's
 // GetRoleCredentials with the token `aws sso login` cached; otherwise the profile's static keys.
 // A profile with web_identity_token_file or only credential_process is left to those providers.
-#include <boost/json.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,7 +28,6 @@
 namespace grm::aws {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 using namespace std::chrono;
 
 namespace {
@@ -217,25 +215,17 @@ class shared_profile final : public credential_provider {
     if (!text)
       unusable("no IAM Identity Center token is cached for " + sso.describe() + " of " + quoted(name) + " (looked for " +
                path + "): " + sso.login_hint(name));
-    boost::system::error_code ec;
-    auto doc = json::parse(*text, ec);
-    auto* o = ec ? nullptr : doc.if_object();
-    auto text_of = [&](const char* k) -> std::string {
-      auto* f = o ? o->if_contains(k) : nullptr;
-      return f && f->is_string() ? std::string(f->get_string()) : std::string{};
-    };
-    auto token = text_of("accessToken"), expires = text_of("expiresAt");
-    if (token.empty() || expires.empty())
+    auto cache = parse_sso_token_cache(*text);
+    if (!cache)
       unusable("the IAM Identity Center token cache " + path + " has no accessToken and expiresAt: " + sso.login_hint(name));
+    const auto& expires = cache->expires_at;
     auto expiry = parse_aws_time(expires);
     auto now = system_clock::now();
     bool valid = expiry && *expiry > now;
-    bool refreshable = !sso.session.empty() && !text_of("refreshToken").empty() && !text_of("clientId").empty() &&
-                       !text_of("clientSecret").empty();
-    if (refreshable && (!expiry || *expiry - now < minutes{15})) {
+    if (!sso.session.empty() && cache->refreshable && (!expiry || *expiry - now < minutes{15})) {
       std::string why;
       try {
-        co_return co_await refresh_sso_token(sso, path, *o);
+        co_return co_await refresh_sso_token(sso, path, *text);
       } catch (const relay_error& e) {
         why = e.what();
       }
@@ -243,34 +233,20 @@ class shared_profile final : public credential_provider {
     }
     if (!valid)
       unusable("the IAM Identity Center token for " + sso.describe() + " expired at " + expires + ": " + sso.login_hint(name));
-    co_return token;
+    co_return cache->access_token;
   }
 
-  asio::awaitable<std::string> refresh_sso_token(const sso_settings& sso, const std::string& path, json::object cache) {
+  asio::awaitable<std::string> refresh_sso_token(const sso_settings& sso, const std::string& path, std::string cache) {
     if (!ctx_.http) unusable("renewing the IAM Identity Center token needs an HTTP client");
     auto base = endpoint_of(ctx_.profile, "SSO_OIDC", "sso_oidc", "https://oidc." + sso.region + ".amazonaws.com");
-    json::object body{{"grantType", "refresh_token"}, {"clientId", cache["clientId"]}, {"clientSecret", cache["clientSecret"]},
-                      {"refreshToken", cache["refreshToken"]}};
     net::http_request req{.method = "POST", .url = base + "/token", .headers = {{"Content-Type", "application/json"}},
-                          .body = json::serialize(body), .timeout = milliseconds{10000}};
+                          .body = sso_refresh_request(cache), .timeout = milliseconds{10000}};
     auto resp = co_await credential_call(*ctx_.http, std::move(req), "renewing the IAM Identity Center token at " + base + "/token");
-    boost::system::error_code ec;
-    auto v = json::parse(resp.body, ec);
-    auto* o = ec ? nullptr : v.if_object();
-    auto* token = o ? o->if_contains("accessToken") : nullptr;
-    auto* lifetime = o ? o->if_contains("expiresIn") : nullptr;
-    if (resp.status != 200 || !token || !token->is_string() || !lifetime || !lifetime->is_int64()) {
-      auto* error = o ? o->if_contains("error") : nullptr;
-      auto* description = o ? o->if_contains("error_description") : nullptr;
-      unusable("could not be renewed at " + base + "/token (HTTP " + std::to_string(resp.status) +
-               (error && error->is_string() ? " " + safe_excerpt(error->get_string(), 64) : std::string{}) +
-               (description && description->is_string() ? ": " + safe_excerpt(description->get_string(), 200) : std::string{}) + ")");
-    }
-    cache["accessToken"] = *token;
-    cache["expiresAt"] = format_rfc3339(time_point_cast<milliseconds>(system_clock::now() + seconds{lifetime->get_int64()}));
-    if (auto* r = o->if_contains("refreshToken"); r && r->is_string()) cache["refreshToken"] = *r;
-    write_private_file(path, json::serialize(cache), ctx_.log);
-    co_return std::string(token->get_string());
+    auto renewed = resp.status == 200 ? apply_sso_renewal(cache, resp.body, system_clock::now()) : std::nullopt;
+    if (!renewed)
+      unusable("could not be renewed at " + base + "/token (HTTP " + std::to_string(resp.status) + sso_oidc_error(resp.body) + ")");
+    write_private_file(path, renewed->cache_text, ctx_.log);
+    co_return renewed->access_token;
   }
 
   asio::awaitable<credentials> sso_credentials(const std::string& name, const sso_settings& sso) {
