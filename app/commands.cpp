@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
@@ -165,6 +166,43 @@ int run_config(const config_args& args) {
     std::cerr << "genesys-relay config: " << e.what() << "\n";
     return 2;
   }
+}
+
+namespace {
+
+// One line per component: what was called and what it answered.
+bool check_connectivity(topology::plan& p) {
+  asio::io_context ioc(1);
+  auto done = asio::co_spawn(ioc, topology::check_connectivity(p, log_line), asio::use_future);
+  ioc.run();
+  bool ok = true;
+  for (auto& r : done.get()) {
+    auto mark = r.outcome == delivery::probe_outcome::reachable ? "ok  " : r.outcome == delivery::probe_outcome::failed ? "FAIL" : "--  ";
+    ok = ok && r.outcome != delivery::probe_outcome::failed;
+    std::cout << mark << " " << r.component << ": " << r.detail << "\n";
+  }
+  std::cerr << "genesys-relay validate: connectivity " << (ok ? "checked" : "failed") << "\n";
+  return ok;
+}
+
+}  // namespace
+
+int run_validate(const validate_args& args) {
+  auto found = topology::validate(args.config_path);
+  for (auto& p : found.problems) std::cout << p << "\n";
+  for (auto& n : found.notes) std::cout << "note: " << n << "\n";
+  std::cout << std::flush;
+  if (!found.problems.empty()) {
+    std::cerr << "genesys-relay validate: " << args.config_path << ": " << found.problems.size()
+              << (found.problems.size() == 1 ? " problem" : " problems") << "\n";
+    return 2;
+  }
+  auto& p = *found.built;
+  std::cerr << fmt::format("genesys-relay validate: {} is valid{}: {} source(s), {} transform(s), {} sink(s)\n", p.source,
+                           p.shorthand ? " (shorthand form)" : "", p.sources.size(), p.filters.size() + (p.sentiment ? 1 : 0),
+                           p.sinks.size());
+  if (!args.check_connectivity) return 0;
+  return check_connectivity(p) ? 0 : 3;
 }
 
 int run_sse_parse(const sse_parse_args& args) {

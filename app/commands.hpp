@@ -55,6 +55,20 @@ struct config_args {
 };
 int run_config(const config_args& args);
 
+struct validate_args {
+  std::string config_path;
+  bool check_connectivity = false;
+};
+// Every problem of the file at once (exit 2 if any); with check_connectivity, also a Genesys
+// token and one harmless call to each sink (exit 3 if one fails).
+int run_validate(const validate_args& args);
+
+struct generate_config_args {
+  std::string purpose = "simulator";  // or "real-org"
+  std::string output;                 // empty: stdout
+};
+int run_generate_config(const generate_config_args& args);
+
 struct dlq_args {
   std::string action;  // list, show, replay, purge
   std::optional<std::string> config_path;

@@ -35,6 +35,22 @@ int main(int argc, char** argv) {
   config_cmd->add_option("--for", cfg.purpose, "what it is built for: monitor, forward or replay")
       ->capture_default_str()->check(CLI::IsMember({"monitor", "forward", "replay"}));
 
+  grm::app::validate_args val;
+  auto* validate_cmd = app.add_subcommand("validate", "Report every problem of a config file at once (file:line and key); exit 2 if any");
+  validate_cmd->add_option("-c,--config", val.config_path, "TOML config file")->required();
+  validate_cmd->add_flag("--check-connectivity", val.check_connectivity,
+                         "also fetch a Genesys token and make one harmless call to each sink; exit 3 if one fails");
+  validate_cmd->footer("Examples:\n  genesys-relay validate -c /etc/genesys-relay/relay.toml\n"
+                       "  genesys-relay validate -c relay.toml --check-connectivity");
+
+  grm::app::generate_config_args gen;
+  auto* generate_cmd = app.add_subcommand("generate-config", "Print a commented starting config that `validate` accepts");
+  generate_cmd->add_option("--for", gen.purpose, "simulator (runs as is against `sim --with-sinks`) or real-org")
+      ->capture_default_str()->check(CLI::IsMember({"simulator", "real-org"}));
+  generate_cmd->add_option("-o,--output", gen.output, "write it here instead of stdout");
+  generate_cmd->footer("Examples:\n  genesys-relay generate-config > relay.toml\n"
+                       "  genesys-relay generate-config --for real-org -o /etc/genesys-relay/relay.toml");
+
   grm::app::dlq_args dlq;
   double dlq_wait_s = 30;
   auto* dlq_cmd = app.add_subcommand("dlq", "Dead letters: what a sink refused or what still failed at outbox.max_age_h");
@@ -122,6 +138,8 @@ int main(int argc, char** argv) {
   dlq.wait = std::chrono::milliseconds{static_cast<std::int64_t>(dlq_wait_s * 1000)};
   if (*dlq_cmd) return grm::app::run_dlq(dlq);
   if (*config_cmd) return grm::app::run_config(cfg);
+  if (*validate_cmd) return grm::app::run_validate(val);
+  if (*generate_cmd) return grm::app::run_generate_config(gen);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);

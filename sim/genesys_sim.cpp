@@ -404,6 +404,13 @@ struct genesys_simulator::impl : std::enable_shared_from_this<impl> {
     if (auto r = sentiment.handle(std::string(req.method_string()), path, req.body(), base)) return reply(req, *r);
 
     if (m == http::verb::get && path == "/api/v2/routing/queues") return queues_page(req, target);
+    if (m == http::verb::get && path == "/api/v2/tokens/me") {  // TokenInfo, as the SDK's TokensApi reads it
+      json::object org{{"id", "00000000-0000-4000-8000-00000000051a"}, {"name", "Simulated org"}};
+      return json_response(req, http::status::ok,
+                           json::object{{"organization", org}, {"homeOrganization", org},
+                                        {"OAuthClient", json::object{{"id", opt.client_id}, {"name", "genesys-relay (simulated)"},
+                                                                     {"organization", org}}}});
+    }
     const std::string channels_path = "/api/v2/notifications/channels";
     if (path == channels_path && m == http::verb::post) {
       if (channels.size() >= opt.max_channels) {  // the 21st evicts the least recently used

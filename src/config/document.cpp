@@ -25,11 +25,11 @@ bool one_of(std::string_view s, auto& list) {
 }
 
 // Ids are what inputs name; "<id>.<output>" addresses a second output, so no dots.
-void check_id(const section& where_set, const std::string& id) {
+bool check_id(const section& where_set, const std::string& id) {
   bool ok = !id.empty() && id.size() <= 64;
   for (char c : id) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
-  if (!ok)
-    where_set.fail({}, "'" + where_set.name() + "': a component id is 1 to 64 letters, digits, '_' or '-'");
+  if (!ok) where_set.report({}, "'" + where_set.name() + "': a component id is 1 to 64 letters, digits, '_' or '-'");
+  return ok;
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ struct shorthand_reader {
 
   section table(std::string_view name) const {  // parse() checked that it is a table
     auto* n = doc.root_->get(name);
-    return section(keep, n ? n->as_table() : nullptr, std::string(name), doc.source_);
+    return section(keep, n ? n->as_table() : nullptr, std::string(name), doc.source_, doc.problems_);
   }
 
   void add(role kind, std::string id, std::string type, std::vector<std::string> inputs, section s) {
@@ -78,7 +78,7 @@ struct shorthand_reader {
       else if (t == "sse")
         add(role::source, "sse", "sse", {}, mon.only({"event_types", "media_types"}));
       else
-        mon.fail("transports", "monitor.transports: '" + t + "' is not one of notifications, sse");
+        { mon.report("transports", "monitor.transports: '" + t + "' is not one of notifications, sse"); continue; }
       ids.push_back(t);
     }
     return ids;
@@ -111,10 +111,10 @@ struct shorthand_reader {
         if (k == "log") alert_log = true;
         else if (k == "eventbridge") alert_bus = true;
         else if (k == "webhook") alert_hook = true;
-        else al.fail("sinks", "alerts.sinks: '" + k + "' is not one of log, eventbridge, webhook");
+        else al.report("sinks", "alerts.sinks: '" + k + "' is not one of log, eventbridge, webhook");
       }
       if (alert_hook && !al.has("webhook_url"))
-        al.fail("sinks", "alerts.sinks includes webhook but alerts.webhook_url is not set");
+        al.report("sinks", "alerts.sinks includes webhook but alerts.webhook_url is not set");
     }
 
     bool continuous = fw.boolean("enabled").value_or(false);
@@ -144,7 +144,7 @@ struct shorthand_reader {
           hook.set("body", std::string("raw")).set("token_env", std::string("ALERT_WEBHOOK_TOKEN")).set("secret_env", std::string("ALERT_WEBHOOK_SECRET")));
     }
     // The marker: forwarder.marker (default ["participant"]; [] writes none).
-    auto marker = section(keep, nullptr, "forwarder", doc.source_);
+    auto marker = section(keep, nullptr, "forwarder", doc.source_, doc.problems_);
     marker.take(fw, "marker", "write").take(fw, "conflict_retries");
     if (!fw.has("marker") || !fw.strings("marker").empty())
       add(role::sink, "marker", "genesys_attributes", {"sentiment"}, marker);
@@ -155,16 +155,17 @@ struct shorthand_reader {
   void globals(const section& mon, const section& fw) {
     doc.shorthand_globals_.emplace_back("monitor", mon.only({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json",
                                                                   "transports"}));  // kept for messages that name it
-    auto state = section(keep, nullptr, "state", doc.source_);
+    auto state = section(keep, nullptr, "state", doc.source_, doc.problems_);
     state.take(fw, "state_path", "path").take(fw, "state_retention_h", "retention_h");
     doc.shorthand_globals_.emplace_back("state", state);
   }
 };
 
-document document::parse(std::string_view text, std::string_view source_name, env_lookup env) {
+document document::parse(std::string_view text, std::string_view source_name, env_lookup env, bool collect) {
   document d;
   d.source_ = std::string(source_name);
   d.env_ = env;
+  if (collect) d.problems_ = std::make_shared<problem_list>();
   auto root = std::make_shared<toml::table>();
   try {
     *root = toml::parse(text, source_name);
@@ -172,11 +173,11 @@ document document::parse(std::string_view text, std::string_view source_name, en
     fail(d.source_ + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   d.root_ = root;
-  section top(root, root.get(), "", d.source_);
+  section top(root, root.get(), "", d.source_, d.problems_);
   bool named = false;
   for (auto& key : top.keys()) {
     if (one_of(key, kRoles)) named = true;
-    else if (!one_of(key, kGlobals) && !one_of(key, kShorthand)) top.fail(key, "unknown key '" + key + "'");
+    else if (!one_of(key, kGlobals) && !one_of(key, kShorthand)) top.report(key, "unknown key '" + key + "'");
   }
   for (auto& key : top.keys())
     if (!one_of(key, kRoles)) top.table(key);  // each must be a table
@@ -187,19 +188,25 @@ document document::parse(std::string_view text, std::string_view source_name, en
   }
   for (auto& key : top.keys()) {
     if (one_of(key, kShorthand))
-      top.fail(key, "[" + key + "] is the shorthand of earlier releases; with [sources], [transforms] or [sinks] tables, "
+      top.report(key, "[" + key + "] is the shorthand of earlier releases; with [sources], [transforms] or [sinks] tables, "
                     "describe every component there (docs/configuration.md, \"Shorthand\")");
   }
   for (std::string_view r : kRoles) {
     auto group = top.table(r);
     for (auto& id : group.keys()) {
       auto s = group.table(id);
-      if (!s.present()) group.fail(id, "'" + group.qualified(id) + "' must be a table");
-      check_id(s, id);
+      if (!s.present()) {
+        group.report(id, "'" + group.qualified(id) + "' must be a table");
+        continue;
+      }
+      if (!check_id(s, id)) continue;
       auto type = s.string("type");
-      if (!type) s.fail({}, "'" + s.name() + "' needs a type");
+      if (!type) {
+        if (!s.has("type")) s.report({}, "'" + s.name() + "' needs a type");
+        continue;
+      }
       component c{r == "sources" ? role::source : r == "transforms" ? role::transform : role::sink, id, *type, {}, s};
-      if (c.kind == role::source && s.has("inputs")) s.fail("inputs", "'" + s.qualified("inputs") + "': a source has no inputs");
+      if (c.kind == role::source && s.has("inputs")) s.report("inputs", "'" + s.qualified("inputs") + "': a source has no inputs");
       c.inputs = s.strings("inputs");
       d.components_.push_back(std::move(c));
     }
@@ -207,20 +214,20 @@ document document::parse(std::string_view text, std::string_view source_name, en
   return d;
 }
 
-document document::load(const std::optional<std::string>& path, env_lookup env) {
-  if (!path) return parse("", "<defaults>", env);
+document document::load(const std::optional<std::string>& path, env_lookup env, bool collect) {
+  if (!path) return parse("", "<defaults>", env, collect);
   std::ifstream in(*path);
   if (!in) fail("cannot read config file '" + *path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse(ss.str(), *path, env);
+  return parse(ss.str(), *path, env, collect);
 }
 
 section document::global(std::string_view name) const {
   for (auto& [n, s] : shorthand_globals_)
     if (n == name) return s;
   auto* n = root_ ? root_->get(name) : nullptr;
-  return section(root_, n ? n->as_table() : nullptr, std::string(name), source_);
+  return section(root_, n ? n->as_table() : nullptr, std::string(name), source_, problems_);
 }
 
 const component* document::find(std::string_view id) const {

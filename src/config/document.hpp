@@ -44,9 +44,12 @@ struct component {
 
 class document final {
  public:
-  // Throws relay_error(config) naming the file and line.
-  static document parse(std::string_view text, std::string_view source_name, env_lookup env = process_env);
-  static document load(const std::optional<std::string>& path, env_lookup env = process_env);
+  // Throws relay_error(config) naming the file and line. With `collect` (validate), only a file
+  // that cannot be read or is not TOML throws; every other problem is kept in problems() and
+  // reading goes on, each table and component read through sections that collect too.
+  static document parse(std::string_view text, std::string_view source_name, env_lookup env = process_env,
+                        bool collect = false);
+  static document load(const std::optional<std::string>& path, env_lookup env = process_env, bool collect = false);
 
   // A service-wide table ("genesys", "monitor", ...); absent: present() is false.
   section global(std::string_view name) const;
@@ -55,6 +58,7 @@ class document final {
   bool shorthand() const noexcept { return shorthand_; }  // the components came from the old sections
   env_lookup env() const noexcept { return env_; }
   const std::string& source() const noexcept { return source_; }
+  const std::shared_ptr<problem_list>& problems() const noexcept { return problems_; }  // null: not collecting
 
  private:
   document() = default;
@@ -62,6 +66,7 @@ class document final {
   std::vector<std::pair<std::string, section>> shorthand_globals_;  // [monitor] and [state] rewritten from the shorthand
   std::vector<component> components_;
   std::string source_;
+  std::shared_ptr<problem_list> problems_;
   env_lookup env_ = process_env;
   bool shorthand_ = false;
   friend struct shorthand_reader;

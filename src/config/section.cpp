@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -10,8 +11,28 @@
 
 namespace grm::config {
 
-section::section(std::shared_ptr<const void> keep, const toml::table* t, std::string name, std::string source)
-    : keep_(std::move(keep)), origin_(t), present_(t != nullptr), name_(std::move(name)), source_(std::move(source)) {
+void problem_list::add(std::string message) {
+  if (std::find(all_.begin(), all_.end(), message) == all_.end()) all_.push_back(std::move(message));
+}
+
+std::vector<std::string> problem_list::sorted() const {
+  auto line_of = [](const std::string& m) -> long {
+    // "file:LINE: ..." (a file name may itself hold colons; the line is the first all-digit field)
+    for (std::size_t i = m.find(':'); i != std::string::npos; i = m.find(':', i + 1)) {
+      std::size_t j = i + 1, k = j;
+      while (k < m.size() && std::isdigit(static_cast<unsigned char>(m[k]))) ++k;
+      if (k > j && k < m.size() && m[k] == ':') return std::stol(m.substr(j, k - j));
+    }
+    return std::numeric_limits<long>::max();
+  };
+  auto out = all_;
+  std::stable_sort(out.begin(), out.end(), [&](auto& a, auto& b) { return line_of(a) < line_of(b); });
+  return out;
+}
+
+section::section(std::shared_ptr<const void> keep, const toml::table* t, std::string name, std::string source,
+                 std::shared_ptr<problem_list> problems)
+    : keep_(std::move(keep)), problems_(std::move(problems)), origin_(t), present_(t != nullptr), name_(std::move(name)), source_(std::move(source)) {
   if (t)
     for (auto& [k, v] : *t) entries_.push_back({std::string(k.str()), &v, {}});
 }
@@ -44,20 +65,26 @@ void section::fail(std::string_view key, const std::string& message) const {
   throw relay_error(error_kind::config, where(key) + message);
 }
 
+void section::report(std::string_view key, const std::string& message) const {
+  if (!problems_) fail(key, message);
+  problems_->add(where(key) + message);
+}
+
 void section::reject_unknown(std::initializer_list<std::string_view> known) const {
   reject_unknown(std::vector<std::string_view>(known));
 }
 
 void section::reject_unknown(const std::vector<std::string_view>& known) const {
   for (auto& e : entries_)
-    if (std::find(known.begin(), known.end(), e.key) == known.end()) fail(e.key, "unknown key '" + qualified(e.key) + "'");
+    if (std::find(known.begin(), known.end(), e.key) == known.end()) report(e.key, "unknown key '" + qualified(e.key) + "'");
 }
 
 std::optional<std::string> section::string(std::string_view key) const {
   auto* n = node(key);
   if (!n) return std::nullopt;
   if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
-  fail(key, "'" + qualified(key) + "' must be a string");
+  report(key, "'" + qualified(key) + "' must be a string");
+  return std::nullopt;
 }
 
 std::optional<grm::secret> section::secret_value(std::string_view key, std::optional<std::string> (*env)(const char*)) const {
@@ -67,11 +94,31 @@ std::optional<grm::secret> section::secret_value(std::string_view key, std::opti
     auto name = v->substr(2, v->size() - 3);
     register_secret_variable(name);
     auto value = env(name.c_str());
-    if (!value || value->empty()) fail(key, qualified(key) + " = \"${" + name + "}\", but " + name + " is not set in the environment");
+    if (!value || value->empty()) {
+      report(key, qualified(key) + " = \"${" + name + "}\", but " + name + " is not set in the environment");
+      return std::nullopt;
+    }
     return grm::secret(std::move(*value));
   }
-  if (v->starts_with("file:")) return secret_file(key, v->substr(5));
+  if (v->starts_with("file:")) {
+    if (!problems_) return secret_file(key, v->substr(5));
+    try {
+      return secret_file(key, v->substr(5));
+    } catch (const relay_error& e) {
+      problems_->add(e.what());
+      return std::nullopt;
+    }
+  }
   return grm::secret(std::move(*v));
+}
+
+std::optional<grm::secret> section::secret_reference(std::string_view key, std::optional<std::string> (*env)(const char*)) const {
+  auto v = string(key);
+  if (!v) return std::nullopt;
+  if ((v->starts_with("${") && v->ends_with("}")) || v->starts_with("file:")) return secret_value(key, env);
+  report(key, qualified(key) + " must be a reference, \"${NAME}\" (an environment variable) or \"file:/path\", so that "
+                               "no secret sits in the config file");
+  return std::nullopt;
 }
 
 grm::secret section::secret_file(std::string_view key, const std::string& path) const {
@@ -89,26 +136,36 @@ std::optional<bool> section::boolean(std::string_view key) const {
   auto* n = node(key);
   if (!n) return std::nullopt;
   if (n->is_boolean()) return *n->value<bool>();
-  fail(key, "'" + qualified(key) + "' must be a boolean");
+  report(key, "'" + qualified(key) + "' must be a boolean");
+  return std::nullopt;
 }
 
 std::optional<std::int64_t> section::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
   auto* n = node(key);
   if (!n) return std::nullopt;
-  if (!n->is_integer()) fail(key, "'" + qualified(key) + "' must be a number");
-  auto v = *n->value<std::int64_t>();
-  if (v < min) fail(key, "'" + qualified(key) + "' must be at least " + std::to_string(min));
-  if (v > max) fail(key, "'" + qualified(key) + "' may be at most " + std::to_string(max));
-  return v;
+  std::string problem;
+  auto v = n->is_integer() ? *n->value<std::int64_t>() : 0;
+  if (!n->is_integer()) problem = "'" + qualified(key) + (n->is_floating_point() ? "' must be a whole number" : "' must be a number");
+  else if (v < min || v > max)
+    problem = max == std::numeric_limits<std::int64_t>::max()
+                  ? "'" + qualified(key) + "' must be at least " + std::to_string(min)
+                  : fmt::format("'{}' must be between {} and {} (it is {})", qualified(key), min, max, v);
+  if (problem.empty()) return v;
+  report(key, problem);
+  return std::nullopt;
 }
 
 std::optional<double> section::number(std::string_view key, double min, double max) const {
   auto* n = node(key);
   if (!n) return std::nullopt;
-  if (!n->is_floating_point() && !n->is_integer()) fail(key, "'" + qualified(key) + "' must be a number");
+  if (!n->is_floating_point() && !n->is_integer()) {
+    report(key, "'" + qualified(key) + "' must be a number");
+    return std::nullopt;
+  }
   auto v = *n->value<double>();
-  if (!(v >= min && v <= max)) fail(key, fmt::format("'{}' must be between {} and {}", qualified(key), min, max));
-  return v;
+  if (v >= min && v <= max) return v;
+  report(key, fmt::format("'{}' must be between {} and {}", qualified(key), min, max));
+  return std::nullopt;
 }
 
 std::vector<std::string> section::strings(std::string_view key) const {
@@ -116,10 +173,16 @@ std::vector<std::string> section::strings(std::string_view key) const {
   auto* n = node(key);
   if (!n) return out;
   auto* arr = n->as_array();
-  if (!arr) fail(key, "'" + qualified(key) + "' must be an array of strings");
+  if (!arr) {
+    report(key, "'" + qualified(key) + "' must be an array of strings");
+    return out;
+  }
   for (auto& e : *arr) {
     auto v = e.value<std::string>();
-    if (!v || !e.is_string()) fail(key, "'" + qualified(key) + "' must contain only strings");
+    if (!v || !e.is_string()) {
+      report(key, "'" + qualified(key) + "' must contain only strings");
+      return {};
+    }
     out.push_back(*v);
   }
   return out;
@@ -133,13 +196,14 @@ std::optional<std::string> section::choice(std::string_view key, std::initialize
     if (*v == a) return v;
     list += (list.empty() ? "" : ", ") + std::string(a);
   }
-  fail(key, qualified(key) + ": '" + *v + "' is not one of " + list);
+  report(key, qualified(key) + ": '" + *v + "' is not one of " + list);
+  return std::nullopt;
 }
 
 section section::table(std::string_view key) const {
   auto* n = node(key);
-  if (n && !n->is_table()) fail(key, "'" + qualified(key) + "' must be a table");
-  return section(keep_, n ? n->as_table() : nullptr, qualified(key), source_);
+  if (n && !n->is_table()) report(key, "'" + qualified(key) + "' must be a table");
+  return section(keep_, n ? n->as_table() : nullptr, qualified(key), source_, problems_);
 }
 
 section section::only(std::initializer_list<std::string_view> keys) const {

@@ -20,11 +20,26 @@
 
 namespace grm::config {
 
+// What `genesys-relay validate` collects: every problem of a file in one run, each once. A section
+// reading for it records a bad value here and answers "absent", so reading goes on; without one
+// (running the service) the first problem throws.
+class problem_list final {
+ public:
+  void add(std::string message);
+  bool empty() const noexcept { return all_.empty(); }
+  // By line ("relay.toml:3: ..." before "relay.toml:12: ..."); problems without a line last.
+  std::vector<std::string> sorted() const;
+
+ private:
+  std::vector<std::string> all_;
+};
+
 class section final {
  public:
   section() = default;  // an absent table: present() is false, every getter finds nothing
   // `keep` keeps the parsed file alive; `t` is a table inside it (null: absent).
-  section(std::shared_ptr<const void> keep, const toml::table* t, std::string name, std::string source);
+  section(std::shared_ptr<const void> keep, const toml::table* t, std::string name, std::string source,
+          std::shared_ptr<problem_list> problems = nullptr);
 
   const std::string& name() const noexcept { return name_; }  // "sinks.crm", "crm"
   const std::string& source() const noexcept { return source_; }
@@ -40,6 +55,8 @@ class section final {
   // The secret in the file at `path` (named by `key`), less a trailing newline (what `echo secret >
   // file` leaves); unreadable or empty is an error naming the key and line.
   grm::secret secret_file(std::string_view key, const std::string& path) const;
+  // secret_value for keys that never held a literal: only "${NAME}" or "file:/path".
+  std::optional<grm::secret> secret_reference(std::string_view key, std::optional<std::string> (*env)(const char*)) const;
   std::optional<bool> boolean(std::string_view key) const;
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t min = std::numeric_limits<std::int64_t>::min(),
                                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;
@@ -52,6 +69,10 @@ class section final {
   // "relay.toml:12: " for a key the file sets, "relay.toml: " otherwise; no key: the table's line.
   std::string where(std::string_view key = {}) const;
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;  // where(key) + message
+  // where(key) + message: recorded when collecting (validate), thrown otherwise. The getters and
+  // reject_unknown report this way; a component's own checks may too, where reading can go on.
+  void report(std::string_view key, const std::string& message) const;
+  const std::shared_ptr<problem_list>& problems() const noexcept { return problems_; }
   void reject_unknown(std::initializer_list<std::string_view> known) const;
   void reject_unknown(const std::vector<std::string_view>& known) const;
   std::string qualified(std::string_view key) const;  // "crm.url"
@@ -81,6 +102,7 @@ class section final {
     std::string shown;  // the name messages use when it is not name_ + "." + key (a taken key)
   };
   std::vector<entry> entries_;
+  std::shared_ptr<problem_list> problems_;  // null: not collecting
   const toml::node* origin_ = nullptr;
   bool present_ = false;
   std::string name_, source_;

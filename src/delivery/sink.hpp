@@ -6,6 +6,8 @@
 // written once for every sink.
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "delivery/results.hpp"
@@ -13,6 +15,14 @@
 #include "observability/health.hpp"
 
 namespace grm::delivery {
+
+// `validate --check-connectivity`: one harmless call that shows the sink can be reached and takes
+// our credentials, without delivering anything.
+enum class probe_outcome : std::uint8_t { reachable, failed, not_checked };
+struct probe_result {
+  probe_outcome outcome = probe_outcome::not_checked;
+  std::string detail;  // what was called and what it answered; no secrets
+};
 
 class sink {
  public:
@@ -25,6 +35,8 @@ class sink {
   virtual boost::asio::awaitable<send_result> send(const std::vector<const entry*>& batch) = 0;
   // What only the sink knows (credentials that cannot be had, ...); the driver adds its breaker.
   virtual health::result health() const { return {}; }
+  // Throws relay_error when there is no answer (the caller reports its message).
+  virtual boost::asio::awaitable<probe_result> probe() { co_return probe_result{probe_outcome::not_checked, "nothing to call"}; }
 };
 
 }  // namespace grm::delivery

@@ -39,7 +39,8 @@ connection_settings parse_connection(const config::section& g, const config::sec
   c.region = g.string("region").value_or("");
   c.api_base = g.string("api_url").value_or("");
   c.login_base = g.string("login_url").value_or("");
-  c.credentials.client_id = g.string("client_id").value_or("");
+  // Not a secret, but it may be a reference like the secret beside it ("${GENESYSCLOUD_OAUTHCLIENT_ID}").
+  if (auto id = g.secret_value("client_id", env)) c.credentials.client_id = std::string(id->reveal());
   if (auto s = g.secret_value("client_secret", env)) c.credentials.client_secret = std::move(*s);
   if (auto ca = g.string("ca_file")) {
     c.http.tls.ca_file = *ca;
@@ -47,9 +48,9 @@ connection_settings parse_connection(const config::section& g, const config::sec
   }
   c.http.tls.verify_peer = g.boolean("tls_verify").value_or(true);
   c.http.proxy = net::proxy_settings::from_env();
-  c.api_retry.max_attempts = static_cast<int>(r.integer("max_attempts", 1).value_or(4));
-  c.api_retry.base = std::chrono::milliseconds{r.integer("base_ms", 1).value_or(500)};
-  c.api_retry.cap = std::chrono::milliseconds{r.integer("cap_ms", 1).value_or(30'000)};
+  c.api_retry.max_attempts = static_cast<int>(r.integer("max_attempts", 1, 100).value_or(4));
+  c.api_retry.base = std::chrono::milliseconds{r.integer("base_ms", 1, 600'000).value_or(500)};
+  c.api_retry.cap = std::chrono::milliseconds{r.integer("cap_ms", 1, 3'600'000).value_or(30'000)};
 
   if (auto v = env("GENESYSCLOUD_OAUTHCLIENT_ID")) c.credentials.client_id = *v;
   if (auto v = env("GENESYSCLOUD_OAUTHCLIENT_SECRET")) c.credentials.client_secret = secret(*v);
@@ -57,9 +58,11 @@ connection_settings parse_connection(const config::section& g, const config::sec
   if (!needs_org) return c;
 
   resolve_hosts(c);
-  if (c.credentials.client_id.empty())
+  bool id_reported = g.problems() && g.has("client_id");  // validate: the reference's own problem is listed
+  if (c.credentials.client_id.empty() && !id_reported)
     fail("missing OAuth client id: set GENESYSCLOUD_OAUTHCLIENT_ID (or genesys.client_id in the config file)");
-  if (c.credentials.client_secret.empty()) fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
+  bool reported = g.problems() && g.has("client_secret");  // validate: the reference's own problem is listed
+  if (c.credentials.client_secret.empty() && !reported) fail("missing OAuth client secret: set GENESYSCLOUD_OAUTHCLIENT_SECRET");
   net::require_secure_scheme(g, "api_url", c.api_base, "genesys.api_url");
   net::require_secure_scheme(g, "login_url", c.login_base, "genesys.login_url");
   if (!c.http.tls.verify_peer)

@@ -32,11 +32,11 @@ void parse_monitor(const config::section& mon, const net::retry_policy& api_retr
                       "[sources.<id>] (docs/configuration.md)");
   if (shorthand) mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json", "transports"});
   else mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json"});
-  m.reconnect.max_retries = static_cast<int>(mon.integer("max_retries", 0).value_or(0));
-  m.max_payload_bytes = static_cast<std::size_t>(mon.integer("max_payload_bytes", 1).value_or(256 * 1024));
+  m.reconnect.max_retries = static_cast<int>(mon.integer("max_retries", 0, 1'000'000'000).value_or(0));
+  m.max_payload_bytes = static_cast<std::size_t>(mon.integer("max_payload_bytes", 1, 64 << 20).value_or(256 * 1024));
   json_output = mon.boolean("json").value_or(false);
   m.reconnect.backoff.base = api_retry.base * 2;
-  m.reconnect.backoff.cap = std::chrono::milliseconds{mon.integer("reconnect_max_delay_ms", 1).value_or(60'000)};
+  m.reconnect.backoff.cap = std::chrono::milliseconds{mon.integer("reconnect_max_delay_ms", 1, 3'600'000).value_or(60'000)};
 }
 
 source_spec parse_source(const config::component& c, monitor_settings& m, bool streams) {
@@ -53,8 +53,8 @@ source_spec parse_source(const config::component& c, monitor_settings& m, bool s
     auto& n = m.notifications;
     n.topics = topics_for(spec.queues, s.strings("users"));
     for (auto& t : s.strings("topics")) n.topics.push_back(t);
-    n.heartbeat_timeout = std::chrono::milliseconds{s.integer("heartbeat_timeout_ms", 1).value_or(65'000)};
-    n.rotate_before_expiry = std::chrono::seconds{s.integer("rotate_before_expiry_s", 0).value_or(600)};
+    n.heartbeat_timeout = std::chrono::milliseconds{s.integer("heartbeat_timeout_ms", 1, 3'600'000).value_or(65'000)};
+    n.rotate_before_expiry = std::chrono::seconds{s.integer("rotate_before_expiry_s", 0, 86'400).value_or(600)};
     n.topics_per_channel = static_cast<std::size_t>(s.integer("topics_per_channel", 1).value_or(1000));
     if (n.topics_per_channel > 1000)
       s.fail("topics_per_channel", s.qualified("topics_per_channel") + " may be at most 1000 (the API's per-channel limit)");

@@ -44,17 +44,36 @@ std::string join(const std::vector<std::string>& v) {
   return "[" + out + "]";
 }
 
-// What each name an input may use carries.
-std::map<std::string, output> outputs_of(const plan& p) {
+// What each name an input may use carries. Read from the file, not the plan, so that a component
+// that failed to parse (validate goes on) still counts as what its inputs name.
+std::map<std::string, output> outputs_of(const config::document& doc) {
   std::map<std::string, output> out;
-  for (auto& s : p.sources) out[s.id] = output::lifecycle;
-  for (auto& f : p.filters) out[f.id] = output::lifecycle;
-  if (p.sentiment) {
-    out[p.sentiment->id] = output::payload;
-    out[p.sentiment->id + ".alerts"] = output::alert;
+  for (auto& c : doc.components()) {
+    if (c.kind == config::role::sink) continue;
+    if (c.kind == config::role::transform && c.type == "sentiment") {
+      out[c.id] = output::payload;
+      out[c.id + ".alerts"] = output::alert;
+    } else {
+      out[c.id] = output::lifecycle;
+    }
   }
   return out;
 }
+
+// One reading step. When the document collects (validate), a step that throws is recorded and
+// the next one still runs; otherwise the first problem ends the reading.
+struct steps {
+  config::problem_list* problems;
+  template <typename F>
+  void operator()(F&& f) const {
+    if (!problems) return f();
+    try {
+      f();
+    } catch (const relay_error& e) {
+      problems->add(e.what());
+    }
+  }
+};
 
 void check_inputs(const config::component& c, const std::map<std::string, output>& outputs) {
   auto& s = c.settings;
@@ -97,7 +116,7 @@ void parse_component(plan& p, const config::component& c, const config::document
   auto& s = c.settings;
   switch (c.kind) {
     case config::role::source:
-      p.sources.push_back(sources::parse_source(c, p.monitor, use == purpose::monitor));
+      p.sources.push_back(sources::parse_source(c, p.monitor, use == purpose::monitor || use == purpose::validate));
       return;
     case config::role::transform:
       if (c.type == "filter") {
@@ -126,7 +145,7 @@ void parse_component(plan& p, const config::component& c, const config::document
 void service_tables(plan& p, const config::document& doc) {
   auto svc = doc.global("service");
   svc.reject_unknown({"shutdown_timeout_s"});
-  p.shutdown_timeout = std::chrono::seconds{svc.integer("shutdown_timeout_s", 0).value_or(10)};
+  p.shutdown_timeout = std::chrono::seconds{svc.integer("shutdown_timeout_s", 0, 3600).value_or(10)};
   auto met = doc.global("metrics");
   met.reject_unknown({"listen"});
   p.metrics_listen = met.string("listen").value_or("");
@@ -135,11 +154,11 @@ void service_tables(plan& p, const config::document& doc) {
 
 // The tutorials' invented endpoints against the real cloud: refused before anything starts, with
 // the real alternative. Against the simulator (or any host that is not a region's) they stay.
-void refuse_tutorial_paths(const plan& p, const config::document& doc) {
+void refuse_tutorial_paths(const plan& p, const config::document& doc, const steps& step) {
   auto region = genesys::region_of_url(p.genesys.api_base);
   if (!region) return;
   auto where = " (" + std::string(region->domain) + ")";
-  for (auto& c : doc.components()) {
+  for (auto& c : doc.components()) step([&] {
     auto& s = c.settings;
     if (c.kind == config::role::source && c.type == "sse") {
       auto why = " is the tutorial's stream (seed 002: POST /api/v2/analytics/events), which Genesys Cloud" + where +
@@ -160,7 +179,7 @@ void refuse_tutorial_paths(const plan& p, const config::document& doc) {
           s.fail("write", s.qualified("write") + ": 'conversation' is the tutorial's PUT /api/v2/conversations/{id}/attributes, "
                           "which Genesys Cloud" + where + " does not have; use write = [\"participant\"] (PATCH "
                           "/api/v2/conversations/{id}/participants/{participantId}/attributes). It works against the simulator");
-  }
+  });
 }
 
 }  // namespace
@@ -169,35 +188,71 @@ plan make_plan(const config::document& doc, purpose use) {
   plan p;
   p.source = doc.source();
   p.shorthand = doc.shorthand();
-  p.genesys = genesys::parse_connection(doc.global("genesys"), doc.global("retry"), doc.env(), use != purpose::inspect);
-  sources::parse_monitor(doc.global("monitor"), p.genesys.api_retry, doc.shorthand(), p.monitor, p.json_output);
-  p.delivery = delivery::parse_delivery(doc.global("state"), doc.global("outbox"));
-  p.audit = sinks::file::parse_audit(doc.global("audit"));
-  service_tables(p, doc);
+  steps step{doc.problems().get()};
+  step([&] { p.genesys = genesys::parse_connection(doc.global("genesys"), doc.global("retry"), doc.env(), use != purpose::inspect); });
+  step([&] { sources::parse_monitor(doc.global("monitor"), p.genesys.api_retry, doc.shorthand(), p.monitor, p.json_output); });
+  step([&] { p.delivery = delivery::parse_delivery(doc.global("state"), doc.global("outbox")); });
+  step([&] { p.audit = sinks::file::parse_audit(doc.global("audit")); });
+  step([&] { service_tables(p, doc); });
 
   p.monitor.use_notifications = p.monitor.use_sse = false;  // each source turns its transport on
   std::set<std::string> ids;
-  for (auto& c : doc.components()) {
+  for (auto& c : doc.components()) step([&] {
     if (!ids.insert(c.id).second)
       c.settings.fail({}, "'" + c.settings.name() + "': the id '" + c.id + "' is used by another component; ids are unique");
     parse_component(p, c, doc, use);
-  }
-  refuse_tutorial_paths(p, doc);
-  auto outputs = outputs_of(p);
+  });
+  refuse_tutorial_paths(p, doc, step);
+  auto outputs = outputs_of(doc);
   for (auto& c : doc.components())
-    if (c.kind != config::role::source) check_inputs(c, outputs);
-  check_cycles(doc.components());
+    if (c.kind != config::role::source) step([&] { check_inputs(c, outputs); });
+  step([&] { check_cycles(doc.components()); });
 
-  if (use == purpose::forward && !p.sentiment)
-    fail(p.source + ": no transform of type sentiment: `forward` needs one ([transforms.<id>] type = \"sentiment\")");
-  if (use == purpose::monitor && p.sources.empty())
-    fail(p.source + ": no source: the monitor needs a [sources.<id>] of type notifications or sse");
+  step([&] {
+    if (use == purpose::forward && !p.sentiment)
+      fail(p.source + ": no transform of type sentiment: `forward` needs one ([transforms.<id>] type = \"sentiment\")");
+    if (use == purpose::monitor && p.sources.empty())
+      fail(p.source + ": no source: the monitor needs a [sources.<id>] of type notifications or sse");
+    auto described = [&](config::role r, std::string_view type) {
+      return std::any_of(doc.components().begin(), doc.components().end(), [&](auto& c) { return c.kind == r && c.type == type; });
+    };
+    if (use == purpose::validate && !described(config::role::source, "notifications") && !described(config::role::source, "sse") &&
+        !described(config::role::transform, "sentiment"))
+      fail(p.source + ": nothing to run: no source (a [sources.<id>] of type notifications or sse) for the monitor and no "
+                      "sentiment transform for `forward`");
+  });
   if (p.sentiment) {
     auto& t = p.sentiment->settings.triggers;
     t.state_retention = p.delivery.state_retention;
     for (auto& s : p.sources) t.backfill_queues.insert(t.backfill_queues.end(), s.queues.begin(), s.queues.end());
   }
   return p;
+}
+
+findings validate(const std::optional<std::string>& path, config::env_lookup env) {
+  findings out;
+  std::optional<config::document> doc;
+  try {
+    doc.emplace(config::document::load(path, env, true));
+  } catch (const relay_error& e) {  // unreadable, or not TOML: nothing more can be read
+    out.problems.push_back(e.what());
+    return out;
+  }
+  auto p = make_plan(*doc, purpose::validate);
+  out.problems = doc->problems()->sorted();
+  if (!out.problems.empty()) return out;
+  // A sentiment transform without inputs runs only for `genesys-relay forward`, and so do the sinks it alone feeds.
+  if (p.sentiment && p.sentiment->inputs.empty() && !p.sources.empty()) {
+    std::vector<std::string> fed;
+    for (auto& sp : p.sinks)
+      if (!p.builds(sp, purpose::monitor)) fed.push_back(sp.id);
+    out.notes.push_back(fmt::format("{}: the sentiment transform '{}' has no inputs{}, so the monitor does not run it{}; "
+                                    "`genesys-relay forward` does",
+                                    p.source, p.sentiment->id, p.shorthand ? " (forwarder.enabled is not true)" : "",
+                                    fed.empty() ? "" : " or the sinks it alone feeds " + join(fed)));
+  }
+  out.built.emplace(std::move(p));
+  return out;
 }
 
 plan load(const std::optional<std::string>& path, purpose use, config::env_lookup env) {

@@ -25,8 +25,9 @@ namespace grm::topology {
 
 // What the configuration is loaded for: the monitor runs streams; a one-shot forward needs the
 // sentiment transform and its sinks; replay needs every sink; inspecting the state (dlq list,
-// show, purge) needs no Genesys credentials or Region.
-enum class purpose : std::uint8_t { monitor, forward, replay, inspect };
+// show, purge) needs no Genesys credentials or Region; validate reads every component as the
+// monitor and `forward` would, and needs something to run.
+enum class purpose : std::uint8_t { monitor, forward, replay, inspect, validate };
 
 struct filter_plan {
   std::string id;
@@ -80,8 +81,18 @@ struct plan {
   std::string describe(purpose use) const;
 };
 
-// Throws relay_error(config) naming the file, line and key.
+// Throws relay_error(config) naming the file, line and key; a document that collects (validate)
+// keeps every problem in doc.problems() instead, and the plan is then only partly built.
 plan make_plan(const config::document& doc, purpose use);
+
+// `genesys-relay validate`: every problem of the file at once, by line, and notes on what is
+// valid but will not run as a reader might expect. Makes no connection.
+struct findings {
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;
+  std::optional<plan> built;  // when there are no problems
+};
+findings validate(const std::optional<std::string>& path, config::env_lookup env = config::process_env);
 plan load(const std::optional<std::string>& path, purpose use, config::env_lookup env = config::process_env);
 
 // The sink ids whose inputs name `output` ("sentiment", "sentiment.alerts", a source or filter id).

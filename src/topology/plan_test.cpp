@@ -220,7 +220,7 @@ TEST_F(Config, ForwarderMistakesNameTheKeyAndLine) {
   EXPECT_EQ(err("[forwarder]\nmin_confidence=1.5\n"), "relay.toml:6: 'forwarder.min_confidence' must be between 0 and 1");
   EXPECT_EQ(err("[forwarder]\nescalation_threshold=\"high\"\n"), "relay.toml:6: 'forwarder.escalation_threshold' must be a number");
   EXPECT_EQ(err("[forwarder]\nmarker=[\"sticky\"]\n"), "relay.toml:6: forwarder.marker: 'sticky' is not one of participant, conversation");
-  EXPECT_EQ(err("[forwarder]\nmax_in_flight=0\n"), "relay.toml:6: 'forwarder.max_in_flight' must be at least 1");
+  EXPECT_EQ(err("[forwarder]\nmax_in_flight=0\n"), "relay.toml:6: 'forwarder.max_in_flight' must be between 1 and 10000 (it is 0)");
   EXPECT_EQ(err("[forwarder]\nbogus=1\n"), "relay.toml:6: unknown key 'forwarder.bogus'");
   EXPECT_EQ(err("[eventbridge]\nrequest_limit=\"2MB\"\n"), "relay.toml:6: eventbridge.request_limit: '2MB' is not one of 256KB, 1MiB");
   EXPECT_EQ(err("[eventbridge]\nbatch_size=11\n"), "relay.toml:6: eventbridge.batch_size may be at most 10 (PutEvents takes 1 to 10 entries)");
@@ -297,14 +297,17 @@ TEST_F(Config, WebhookTokensNeverAppearInErrors) {
 }
 
 TEST_F(Config, EveryExampleConfigParses) {
+  g_env["CRM_WEBHOOK_TOKEN"] = "t";  // real-org.toml's token reference
   int parsed = 0;
   for (auto dir : {std::string(GRM_EXAMPLES_DIR), std::string(GRM_EXAMPLES_DIR) + "/named"})
     for (auto& entry : std::filesystem::directory_iterator(dir)) {
       if (entry.path().extension() != ".toml") continue;
       EXPECT_NO_THROW(load(entry.path().string(), purpose::monitor, fake_env)) << entry.path();
+      auto found = validate(entry.path().string(), fake_env);
+      EXPECT_TRUE(found.problems.empty()) << entry.path() << ": " << found.problems.front();
       ++parsed;
     }
-  EXPECT_GE(parsed, 7);
+  EXPECT_GE(parsed, 9);
 }
 
 // Today's examples, unchanged, are the shorthand for the named form: each builds the same
@@ -511,7 +514,87 @@ TEST_F(Config, AWebhookSigningSecretComesFromAVariableOrAFileNeverFromTheConfig)
             "relay.toml:10: sinks.h.secret_file: cannot read '" + dir_ + "/missing'");
   EXPECT_EQ(error_of(hook("secret_env = \"HOOK_SECRET\"\nsecret_file = \"" + file + "\"\n")),
             "relay.toml:11: sinks.h.secret_env and sinks.h.secret_file are alternatives: set one");
-  EXPECT_EQ(error_of(hook("secret = \"inline\"\n")), "relay.toml:10: unknown key 'sinks.h.secret'");
+  EXPECT_EQ(error_of(hook("secret = \"inline\"\n")),
+            "relay.toml:10: sinks.h.secret must be a reference, \"${NAME}\" (an environment variable) or \"file:/path\", so "
+            "that no secret sits in the config file");
+  g_env["HOOK_TOKEN"] = "tok-from-env";
+  p = parse(hook("token = \"${HOOK_TOKEN}\"\nsecret = \"file:" + file + "\"\n"), "relay.toml", fake_env);
+  EXPECT_EQ(webhook(p, "h")->bearer_token.reveal(), "tok-from-env");
+  EXPECT_EQ(webhook(p, "h")->signing_secret.reveal(), "from-a-file");
+  EXPECT_EQ(error_of(hook("token = \"${HOOK_TOKEN}\"\ntoken_env = \"HOOK_TOKEN\"\n")),
+            "relay.toml:11: sinks.h.token and sinks.h.token_env are alternatives: set one");
+}
+
+// validate: one run lists every problem, by line, each naming its key; reading goes on past
+// each (a bad value counts as absent), and a component that failed still counts as an input.
+TEST_F(Config, ValidateReportsEveryProblemAtOnceByLine) {
+  auto file = dir_ + "/relay.toml";
+  std::ofstream(file) << "[genesys]\n"                                       // 1
+                         "api_url = \"https://127.0.0.1:9443\"\n"            // 2
+                         "client_secret = \"${NOT_SET_ANYWHERE}\"\n"         // 3
+                         "colour = \"blue\"\n"                               // 4
+                         "[outbox]\n"                                         // 5
+                         "max_age_h = 99999999999\n"                          // 6
+                         "[sources.ws]\n"                                     // 7
+                         "type = \"notifications\"\n"                        // 8
+                         "queues = [\"q\"]\n"                                 // 9
+                         "heartbeat_timeout_ms = 2.5\n"                       // 10
+                         "[transforms.sentiment]\n"                           // 11
+                         "type = \"sentiment\"\n"                            // 12
+                         "inputs = [\"ws\"]\n"                                // 13
+                         "min_confidence = 3\n"                               // 14
+                         "[sinks.crm]\n"                                      // 15
+                         "type = \"webhook\"\n"                              // 16
+                         "inputs = [\"sentiment\", \"nosuch\"]\n"            // 17
+                         "timeout_ms = 0\n"                                   // 18
+                         "[sinks.bus]\n"                                      // 19
+                         "type = \"eventbridge\"\n"                          // 20
+                         "inputs = [\"sentiment\"]\n"                         // 21
+                         "region = \"us-east-1\"\n"                          // 22
+                         "batch_size = \"ten\"\n"                             // 23
+                         "[sinks.orphan]\n"                                   // 24
+                         "type = \"file\"\n"                                 // 25
+                         "path = \"x.jsonl\"\n";                              // 26
+  g_env.erase("GENESYSCLOUD_OAUTHCLIENT_SECRET");
+  auto found = validate(file, fake_env);
+  EXPECT_FALSE(found.built);
+  EXPECT_EQ(found.problems,
+            (std::vector<std::string>{
+                file + ":3: genesys.client_secret = \"${NOT_SET_ANYWHERE}\", but NOT_SET_ANYWHERE is not set in the environment",
+                file + ":4: unknown key 'genesys.colour'",
+                file + ":6: 'outbox.max_age_h' must be between 1 and 8784 (it is 99999999999)",
+                file + ":10: 'sources.ws.heartbeat_timeout_ms' must be a whole number",
+                file + ":14: 'transforms.sentiment.min_confidence' must be between 0 and 1",
+                file + ":15: 'sinks.crm.url' is required for a webhook sink",
+                file + ":17: sinks.crm.inputs: 'nosuch' is not a source, a transform or one of its outputs (sentiment, "
+                       "sentiment.alerts, ws)",
+                file + ":18: 'sinks.crm.timeout_ms' must be between 1 and 3600000 (it is 0)",
+                file + ":23: 'sinks.bus.batch_size' must be a number",
+                file + ":24: 'sinks.orphan' has no inputs",
+            }));
+  // The same file for the service: the first problem only, as before.
+  g_env["GENESYSCLOUD_OAUTHCLIENT_SECRET"] = "s3cr3t-value";
+  EXPECT_EQ(error_of(std::string("[genesys]\napi_url = \"https://127.0.0.1:9443\"\n[outbox]\nmax_age_h = 99999999999\n")),
+            "relay.toml:4: 'outbox.max_age_h' must be between 1 and 8784 (it is 99999999999)");
+}
+
+TEST_F(Config, ValidateAcceptsAGoodFileAndNotesATransformOnlyForwardRuns) {
+  auto file = dir_ + "/relay.toml";
+  std::ofstream(file) << kSim << "[monitor]\nqueues = [\"q\"]\n[crm]\nurl = \"https://crm.example.com/hook\"\n";
+  auto found = validate(file, fake_env);
+  EXPECT_TRUE(found.problems.empty()) << found.problems.front();
+  ASSERT_TRUE(found.built);
+  EXPECT_EQ(found.notes, (std::vector<std::string>{file + ": the sentiment transform 'sentiment' has no inputs (forwarder.enabled "
+                                                          "is not true), so the monitor does not run it or the sinks it alone "
+                                                          "feeds [eventbridge,crm,marker]; `genesys-relay forward` does"}));
+  std::ofstream(file) << "[genesys]\napi_url = \"https://127.0.0.1:9443\"\n[sinks.f]\ntype = \"file\"\ninputs = [\"x\"]\npath = \"f\"\n";
+  found = validate(file, fake_env);
+  ASSERT_EQ(found.problems.size(), 2u);
+  EXPECT_EQ(found.problems[0], file + ":5: sinks.f.inputs: 'x' is not a source, a transform or one of its outputs (there are none)");
+  EXPECT_EQ(found.problems[1], file + ": nothing to run: no source (a [sources.<id>] of type notifications or sse) for the monitor "
+                                      "and no sentiment transform for `forward`");
+  EXPECT_EQ(validate(dir_ + "/absent.toml", fake_env).problems,
+            std::vector<std::string>{"cannot read config file '" + dir_ + "/absent.toml'"});
 }
 
 }  // namespace

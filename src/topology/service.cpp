@@ -9,6 +9,7 @@
 
 #include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
+#include "net/endpoint.hpp"
 #include "net/http.hpp"
 #include "observability/health.hpp"
 #include "pipeline/route.hpp"
@@ -29,6 +30,17 @@ constexpr auto kStateBusyTimeout = std::chrono::milliseconds{250};
 constexpr std::size_t kLifecycleQueue = 10'000;  // lifecycle events waiting for the outbox
 
 bool contains(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// How every sink is built: its own HTTP client (kept in `clients`, which must outlive the sinks)
+// and the Genesys API when there is one.
+sinks::build_context sink_context(asio::any_io_executor executor, std::vector<std::unique_ptr<net::http_client>>& clients,
+                                  genesys::api_client* api, log_fn log) {
+  return {executor,
+          [executor, &clients](const net::http_client_options& o) -> net::http_client& {
+            return *clients.emplace_back(std::make_unique<net::http_client>(executor, o));
+          },
+          api, std::move(log)};
+}
 
 // Where one lifecycle node (a source or a filter) sends what it passes on.
 struct route {
@@ -67,11 +79,7 @@ struct service::impl {
 
   void build_sinks() {
     if (use == purpose::inspect) return;
-    sinks::build_context ctx{executor,
-                             [this](const net::http_client_options& o) -> net::http_client& {
-                               return *clients.emplace_back(std::make_unique<net::http_client>(executor, o));
-                             },
-                             session ? &session->api : nullptr, log};
+    auto ctx = sink_context(executor, clients, session ? &session->api : nullptr, log);
     for (auto& s : layout.sinks) {
       if (!layout.builds(s, use)) continue;
       delivery.add_sink(s.id, s.component->build(ctx), s.component->delivery);
@@ -240,5 +248,59 @@ delivery::database& service::database() { return impl_->db; }
 genesys::api_session* service::genesys() { return impl_->session.get(); }
 const plan& service::layout() const { return impl_->layout; }
 std::vector<std::string> service::built_sinks() const { return impl_->delivery.sink_ids(); }
+
+namespace {
+
+asio::awaitable<probe_report> probe_genesys(genesys::api_client& api) {
+  probe_report r{"genesys", delivery::probe_outcome::failed, {}};
+  auto base = net::redacted_url(api.api_base());
+  if (base.ends_with('/')) base.pop_back();
+  auto where = "GET " + base + "/api/v2/tokens/me with a client-credentials token";
+  try {
+    auto resp = co_await api.call(genesys::api_priority::stream, "GET", "/api/v2/tokens/me");
+    if (resp.status != 200) throw genesys::status_error(resp, "GET /api/v2/tokens/me");
+    r.outcome = delivery::probe_outcome::reachable;
+    r.detail = where + ": HTTP 200";
+  } catch (const relay_error& e) {
+    r.detail = where + ": " + e.what();
+  }
+  co_return r;
+}
+
+asio::awaitable<probe_report> probe_sink(const std::string& id, delivery::sink& s) {
+  probe_report r{"sink " + id, delivery::probe_outcome::failed, {}};
+  try {
+    auto p = co_await s.probe();
+    r.outcome = p.outcome;
+    r.detail = std::move(p.detail);
+  } catch (const std::exception& e) {  // no answer: the client's message (host, TLS, timeout)
+    r.detail = e.what();
+  }
+  co_return r;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<probe_report>> check_connectivity(plan& p, log_fn log) {
+  auto executor = co_await asio::this_coro::executor;
+  std::vector<probe_report> out;
+  auto g = p.genesys;
+  g.api_retry.max_attempts = 1;  // a check: report the first answer, do not wait out backoffs
+  genesys::api_session session(executor, g.http, g.login_base, g.api_base, g.credentials, g.api_retry);
+  out.push_back(co_await probe_genesys(session.api));
+  std::vector<std::unique_ptr<net::http_client>> clients;
+  auto ctx = sink_context(executor, clients, &session.api, log);
+  for (auto& s : p.sinks) {
+    std::unique_ptr<delivery::sink> built;
+    try {
+      built = s.component->build(ctx);
+    } catch (const relay_error& e) {  // what only building finds (no AWS Region, an unwritable file)
+      out.push_back({"sink " + s.id, delivery::probe_outcome::failed, e.what()});
+      continue;
+    }
+    out.push_back(co_await probe_sink(s.id, *built));
+  }
+  co_return out;
+}
 
 }  // namespace grm::topology

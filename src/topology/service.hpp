@@ -80,4 +80,14 @@ class service final {
   std::unique_ptr<impl> impl_;
 };
 
+// `validate --check-connectivity`: a Genesys token and GET /api/v2/tokens/me (which needs no
+// permission), then each sink built as the service builds it and probed once (delivery::sink::probe).
+// No state database is opened and nothing is delivered. One report per component, in plan order.
+struct probe_report {
+  std::string component;  // "genesys", "sink crm"
+  delivery::probe_outcome outcome = delivery::probe_outcome::failed;
+  std::string detail;
+};
+boost::asio::awaitable<std::vector<probe_report>> check_connectivity(plan& p, log_fn log);
+
 }  // namespace grm::topology

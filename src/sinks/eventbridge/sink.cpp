@@ -49,6 +49,24 @@ struct sink::impl {
   net::endpoint endpoint;
   aws::signing_options signing;
   aws::signer signer;
+
+  asio::awaitable<net::http_response> put_events(std::string body) {
+    auto c = co_await creds.get();  // per attempt: a retry signs with refreshed credentials
+    aws::signable_request sr{"POST", endpoint.target,
+                             {{"Host", endpoint.host_header()},
+                              {"Content-Type", "application/x-amz-json-1.1"},
+                              {"X-Amz-Target", "AWSEvents.PutEvents"}},
+                             {}};
+    net::http_request req;
+    req.method = "POST";
+    req.url = settings.endpoint;
+    req.body = std::move(body);
+    req.timeout = settings.request_timeout;
+    sr.body = req.body;
+    signer.sign(sr, c, signing, std::chrono::system_clock::now());
+    req.headers = std::move(sr.headers);
+    co_return co_await http.send(std::move(req));
+  }
 };
 
 sink::sink(net::http_client& http, aws::credentials_cache& credentials, eventbridge_settings settings)
@@ -75,25 +93,28 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
   for (auto* e : batch) entries.push_back(to_put_entry(*e));
   std::vector<const put_entry*> view;
   for (auto& e : entries) view.push_back(&e);
-  auto creds = co_await d.creds.get();  // per attempt: a retry signs with refreshed credentials
-  aws::signable_request sr{"POST", d.endpoint.target,
-                           {{"Host", d.endpoint.host_header()},
-                            {"Content-Type", "application/x-amz-json-1.1"},
-                            {"X-Amz-Target", "AWSEvents.PutEvents"}},
-                           {}};
-  net::http_request req;
-  req.method = "POST";
-  req.url = d.settings.endpoint;
-  req.body = encode_put_events(view);
-  req.timeout = d.settings.request_timeout;
-  sr.body = req.body;
-  d.signer.sign(sr, creds, d.signing, std::chrono::system_clock::now());
-  req.headers = std::move(sr.headers);
-  auto resp = co_await d.http.send(std::move(req));
+  auto resp = co_await d.put_events(encode_put_events(view));
   delivery::send_result out;
   if (resp.status == 200) out.entries = parse_put_events_result(resp.body, batch.size());
   else out.failure = classify_failure(resp);
   co_return out;
+}
+
+}  // namespace grm::sinks::eventbridge
+
+namespace grm::sinks::eventbridge {
+
+asio::awaitable<delivery::probe_result> sink::probe() {
+  auto& d = *impl_;
+  std::string no_entries = R"({"Entries":[]})";
+  auto resp = co_await d.put_events(std::move(no_entries));
+  auto where = "PutEvents with no entries to " + net::redacted_url(d.settings.endpoint) + " (" + d.settings.region + ")";
+  auto err = parse_aws_error(resp);
+  if (resp.status == 200 || (resp.status == 400 && err.code == "ValidationException"))
+    co_return delivery::probe_result{delivery::probe_outcome::reachable,
+                                     where + ": signature and credentials accepted (" +
+                                         (resp.status == 200 ? std::string("HTTP 200") : "ValidationException for the empty list") + ")"};
+  co_return delivery::probe_result{delivery::probe_outcome::failed, where + ": " + classify_failure(resp).message};
 }
 
 }  // namespace grm::sinks::eventbridge

@@ -26,6 +26,9 @@ class sink final : public delivery::sink {
   delivery::batch_limits limits() const override;
   std::size_t entry_size(const delivery::entry& e) const override;
   boost::asio::awaitable<delivery::send_result> send(const std::vector<const delivery::entry*>& batch) override;
+  // PutEvents with no entries: AWS checks the signature first, then answers ValidationException
+  // for the empty list, so the endpoint, Region and credentials are shown and nothing is put.
+  boost::asio::awaitable<delivery::probe_result> probe() override;
   const eventbridge_settings& settings() const noexcept;
 
   put_entry to_put_entry(const delivery::entry& e) const;

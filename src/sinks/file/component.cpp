@@ -7,8 +7,8 @@ namespace grm::sinks::file {
 namespace {
 
 void rotation(const config::section& s, audit_settings& a) {
-  a.max_bytes = static_cast<std::size_t>(s.integer("max_bytes", 4096).value_or(64 << 20));
-  a.keep = static_cast<int>(s.integer("keep", 0).value_or(5));
+  a.max_bytes = static_cast<std::size_t>(s.integer("max_bytes", 4096, std::int64_t{1} << 40).value_or(64 << 20));
+  a.keep = static_cast<int>(s.integer("keep", 0, 1000).value_or(5));
 }
 
 }  // namespace

@@ -21,4 +21,8 @@ boost::asio::awaitable<delivery::send_result> sink::send(const std::vector<const
   co_return r;
 }
 
+boost::asio::awaitable<delivery::probe_result> sink::probe() {
+  co_return delivery::probe_result{delivery::probe_outcome::reachable, "'" + out_.settings().path + "' is open for appending"};
+}
+
 }  // namespace grm::sinks::file

@@ -17,6 +17,8 @@ class sink final : public delivery::sink {
   ~sink() override;
   delivery::batch_limits limits() const override { return {100, 0}; }
   boost::asio::awaitable<delivery::send_result> send(const std::vector<const delivery::entry*>& batch) override;
+  // The file is opened for appending when the sink is built (that throws if it cannot be).
+  boost::asio::awaitable<delivery::probe_result> probe() override;
 
  private:
   audit_log out_;

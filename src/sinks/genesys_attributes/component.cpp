@@ -28,7 +28,7 @@ std::unique_ptr<sinks::component> parse(const config::section& s, config::env_lo
     }
     if (!a.participant && !a.conversation) s.fail("write", s.qualified("write") + " is empty: remove the sink instead");
   }
-  a.conflict_retries = static_cast<int>(s.integer("conflict_retries", 0).value_or(3));
+  a.conflict_retries = static_cast<int>(s.integer("conflict_retries", 0, 100).value_or(3));
   return std::make_unique<component>(a);
 }
 

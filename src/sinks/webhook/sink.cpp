@@ -53,9 +53,29 @@ delivery::send_result classify_webhook_response(const net::http_response& r, std
   return out;
 }
 
+delivery::probe_result classify_webhook_probe(const net::http_response& r, std::string_view url) {
+  auto what = "OPTIONS " + net::redacted_url(url) + " answered HTTP " + std::to_string(r.status);
+  auto why = r.status == 401 || r.status == 403 ? ": the receiver refused the token or signature"
+             : r.status == 407                  ? ": the proxy wants credentials"
+             : r.status == 404                  ? ": no such path on the receiver"
+             : r.status >= 500                  ? ": the receiver failed"
+                                                : "";
+  if (*why) return {delivery::probe_outcome::failed, what + why + (r.body.empty() ? "" : " (" + safe_excerpt(r.body) + ")")};
+  return {delivery::probe_outcome::reachable, what};
+}
+
 struct sink::impl {
   net::http_client& http;
   webhook_settings s;
+
+  // The token and the signature of `body`, as every request of this sink carries them.
+  void authorize(net::http_request& req) const {
+    if (!s.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + std::string(s.bearer_token.reveal())});
+    if (s.signing_secret.empty()) return;
+    auto t = std::to_string(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+    req.headers.push_back({"X-Genesys-Relay-Timestamp", t});
+    req.headers.push_back({"X-Genesys-Relay-Signature", signature(s.signing_secret.reveal(), t, req.body)});
+  }
 
   std::string body_of(const delivery::entry& e) const {
     if (s.body == body_shape::raw) return e.msg.payload;
@@ -78,14 +98,20 @@ asio::awaitable<delivery::send_result> sink::send(const std::vector<const delive
   req.body = d.body_of(e);
   req.timeout = d.s.request_timeout;
   req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", e.msg.idempotency_key}};
-  if (!d.s.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + std::string(d.s.bearer_token.reveal())});
-  if (!d.s.signing_secret.empty()) {
-    auto t = std::to_string(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
-    req.headers.push_back({"X-Genesys-Relay-Timestamp", t});
-    req.headers.push_back({"X-Genesys-Relay-Signature", signature(d.s.signing_secret.reveal(), t, req.body)});
-  }
+  d.authorize(req);
   auto resp = co_await d.http.send(std::move(req));
   co_return classify_webhook_response(resp, d.s.url);
+}
+
+asio::awaitable<delivery::probe_result> sink::probe() {
+  auto& d = *impl_;
+  net::http_request req;
+  req.method = "OPTIONS";
+  req.url = d.s.url;
+  req.timeout = d.s.request_timeout;
+  d.authorize(req);
+  auto resp = co_await d.http.send(std::move(req));
+  co_return classify_webhook_probe(resp, d.s.url);
 }
 
 }  // namespace grm::sinks::webhook

@@ -43,6 +43,9 @@ class sink final : public delivery::sink {
   ~sink() override;
   delivery::batch_limits limits() const override { return {1, 0}; }
   boost::asio::awaitable<delivery::send_result> send(const std::vector<const delivery::entry*>& batch) override;
+  // OPTIONS to the URL with the sink's token and signature: any answer but 401/403/404/407 or a
+  // 5xx shows it reachable (a receiver that takes only POST answers 405, which counts).
+  boost::asio::awaitable<delivery::probe_result> probe() override;
   const webhook_settings& settings() const noexcept;
 
  private:
@@ -52,5 +55,6 @@ class sink final : public delivery::sink {
 
 // How an answer is read (exposed for tests).
 delivery::send_result classify_webhook_response(const net::http_response& r, std::string_view url);
+delivery::probe_result classify_webhook_probe(const net::http_response& r, std::string_view url);
 
 }  // namespace grm::sinks::webhook
