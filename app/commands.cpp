@@ -88,12 +88,14 @@ int run_monitor(const monitor_args& args) {
                                   [json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; },
                                   print_stream_error, {}};
     auto listen = layout.metrics_listen;
+    auto token = layout.metrics_token;
+    if (auto exposed = layout.metrics_exposure()) spdlog::warn("{}", *exposed);
     service = std::make_unique<topology::service>(ioc.get_executor(), std::move(layout), topology::purpose::monitor, log_line,
                                                   std::move(hooks));
     add_monitor_metrics(registry, *service->monitor());
     if (!listen.empty()) {
       auto [host, port] = metrics::parse_listen_address(listen, "metrics.listen");
-      scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port, &health);
+      scrape = std::make_unique<metrics::metrics_server>(ioc.get_executor(), registry, host, port, &health, std::move(token));
       spdlog::info("metrics: http://{}:{}/metrics (health: /healthz, /readyz)", host, scrape->port());
     }
   } catch (const relay_error& e) {

@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <openssl/crypto.h>
+
 #include <charconv>
 #include <list>
 
@@ -29,14 +31,26 @@ namespace {
 constexpr auto kSessionDeadline = std::chrono::seconds{30};
 constexpr std::size_t kMaxRequestBytes = 16 * 1024;  // a scrape request is a GET line and a few headers
 
+bool authorized(const http::request<http::empty_body>& req, const grm::secret& token) {
+  if (token.empty()) return true;
+  auto got = req[http::field::authorization];
+  std::string want = "Bearer " + std::string(token.reveal());
+  return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), want.size()) == 0;
+}
+
 http::response<http::string_body> answer(const http::request<http::empty_body>& req, const registry& metrics,
-                                         const health::registry* health) {
+                                         const health::registry* health, const grm::secret& token) {
   http::response<http::string_body> res{http::status::ok, req.version()};
   res.set(http::field::server, "genesys-relay");
   res.keep_alive(req.keep_alive());
   auto target = req.target();
   auto path = target.substr(0, target.find('?'));
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+  if (!authorized(req, token)) {
+    res.result(http::status::unauthorized);
+    res.set(http::field::www_authenticate, R"(Bearer realm="genesys-relay")");
+    res.set(http::field::content_type, "text/plain");
+    res.body() = "unauthorized: send Authorization: Bearer <the token of metrics.bearer_token>\n";
+  } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
     res.result(http::status::method_not_allowed);
     res.set(http::field::allow, "GET, HEAD");
   } else if (path == "/metrics") {
@@ -62,9 +76,11 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
 }  // namespace
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
-  impl(asio::any_io_executor ex, const registry& m, const health::registry* h) : metrics(m), health(h), acceptor(ex) {}
+  impl(asio::any_io_executor ex, const registry& m, const health::registry* h, grm::secret t)
+      : metrics(m), health(h), token(std::move(t)), acceptor(ex) {}
   const registry& metrics;
   const health::registry* health;
+  grm::secret token;
   tcp::acceptor acceptor;
   std::list<beast::tcp_stream*> sessions;  // open sessions, closed by stop() (a scraper's keep-alive
                                            // connection must not hold the process for its deadline)
@@ -85,7 +101,7 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
       parser.header_limit(kMaxRequestBytes);
       auto [rec, n] = co_await http::async_read(stream, buf, parser, as_tuple(use_awaitable));
       if (rec) co_return;  // closed, timed out or a malformed request: the session ends
-      auto res = answer(parser.get(), metrics, health);
+      auto res = answer(parser.get(), metrics, health, token);
       auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
       if (wec || !res.keep_alive()) co_return;
     }
@@ -104,8 +120,8 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
 };
 
 metrics_server::metrics_server(asio::any_io_executor ex, const registry& metrics, const std::string& host,
-                               std::uint16_t port, const health::registry* health)
-    : impl_(std::make_shared<impl>(ex, metrics, health)) {
+                               std::uint16_t port, const health::registry* health, grm::secret bearer_token)
+    : impl_(std::make_shared<impl>(ex, metrics, health, std::move(bearer_token))) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) throw relay_error(error_kind::config, "metrics listen address '" + host + "' is not an IP address");

@@ -4,11 +4,16 @@
 // check passes, 503 naming the failing ones).
 // Plain HTTP on the address given (loopback by default); keep-alive; every read and write has a
 // deadline so a stalled scraper cannot hold a session open. Beast stays inside the .cpp.
+// With a bearer token ([metrics] bearer_token, for a listen address others can reach), every
+// path answers 401 unless the request carries `Authorization: Bearer <token>` (compared in
+// constant time; Prometheus sends it with `authorization: {credentials_file: ...}`).
 #include <boost/asio/any_io_executor.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "core/secret.hpp"
 
 namespace grm::health {
 class registry;
@@ -22,7 +27,7 @@ class metrics_server final {
  public:
   // Listens on host:port (port 0: any free port); throws relay_error(config) naming the address.
   metrics_server(boost::asio::any_io_executor executor, const registry& metrics, const std::string& host,
-                 std::uint16_t port, const health::registry* health = nullptr);
+                 std::uint16_t port, const health::registry* health = nullptr, grm::secret bearer_token = {});
   ~metrics_server();
   metrics_server(const metrics_server&) = delete;
   metrics_server& operator=(const metrics_server&) = delete;

@@ -132,6 +132,43 @@ TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   EXPECT_EQ(http.stats().connections_opened, 1u) << "one keep-alive connection for all requests";
 }
 
+// [metrics] bearer_token: every path needs the token; without it or with another, 401 and a
+// challenge, and the body names the setting, never the token.
+TEST(MetricsServer, ABearerTokenGuardsEveryPath) {
+  asio::io_context ioc;
+  registry r;
+  r.counter("relay_frames_total", "frames").inc(1);
+  health::registry checks;
+  metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0, &checks, grm::secret("scrape-canary-token"));
+  net::http_client http(ioc.get_executor(), {});
+  auto base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
+    std::vector<net::http_response> out;
+    for (auto [path, auth] : {std::pair{"/metrics", ""}, std::pair{"/readyz", "Bearer wrong-token-of-same-len"},
+                              std::pair{"/healthz", "Bearer scrape-canary-tokenX"}, std::pair{"/metrics", "Bearer scrape-canary-token"},
+                              std::pair{"/readyz", "Bearer scrape-canary-token"}}) {
+      net::http_request req;
+      req.url = base + path;
+      if (*auth) req.headers.push_back({"Authorization", auth});
+      auto res = co_await http.send(req);
+      out.push_back(std::move(res));
+    }
+    server.stop();
+    co_return out;
+  }, asio::use_future);
+  ioc.run();
+  auto res = f.get();
+  ASSERT_EQ(res.size(), 5u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(res[i].status, 401u) << i;
+    EXPECT_EQ(res[i].header_value("www-authenticate").value_or(""), R"(Bearer realm="genesys-relay")");
+    EXPECT_EQ(res[i].body, "unauthorized: send Authorization: Bearer <the token of metrics.bearer_token>\n");
+  }
+  EXPECT_EQ(res[3].status, 200u);
+  EXPECT_NE(res[3].body.find("relay_frames_total 1\n"), std::string::npos);
+  EXPECT_EQ(res[4].status, 200u);
+}
+
 TEST(MetricsServer, AnAddressInUseIsAConfigErrorNamingIt) {
   asio::io_context ioc;
   registry r;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "net/endpoint.hpp"
 #include "observability/metrics_server.hpp"
 #include "pipeline/config.hpp"
 #include "pipeline/sentiment/config.hpp"
@@ -147,8 +148,9 @@ void service_tables(plan& p, const config::document& doc) {
   svc.reject_unknown({"shutdown_timeout_s"});
   p.shutdown_timeout = std::chrono::seconds{svc.integer("shutdown_timeout_s", 0, 3600).value_or(10)};
   auto met = doc.global("metrics");
-  met.reject_unknown({"listen"});
+  met.reject_unknown({"listen", "bearer_token"});
   p.metrics_listen = met.string("listen").value_or("");
+  if (auto t = met.secret_reference("bearer_token", doc.env())) p.metrics_token = std::move(*t);
   if (!p.metrics_listen.empty()) metrics::parse_listen_address(p.metrics_listen, met.where("listen") + "metrics.listen");
 }
 
@@ -251,12 +253,21 @@ findings validate(const std::optional<std::string>& path, config::env_lookup env
                                     p.source, p.sentiment->id, p.shorthand ? " (forwarder.enabled is not true)" : "",
                                     fed.empty() ? "" : " or the sinks it alone feeds " + join(fed)));
   }
+  if (auto exposed = p.metrics_exposure()) out.notes.push_back(p.source + ": " + *exposed);
   out.built.emplace(std::move(p));
   return out;
 }
 
 plan load(const std::optional<std::string>& path, purpose use, config::env_lookup env) {
   return make_plan(config::document::load(path, env), use);
+}
+
+std::optional<std::string> plan::metrics_exposure() const {
+  if (metrics_listen.empty() || !metrics_token.empty()) return std::nullopt;
+  auto [host, port] = metrics::parse_listen_address(metrics_listen, "metrics.listen");
+  if (net::is_loopback_url("http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + "/")) return std::nullopt;
+  return "metrics.listen = \"" + metrics_listen + "\" is reachable from other hosts and metrics.bearer_token is not set: anyone who "
+         "can connect reads /metrics, /healthz and /readyz";
 }
 
 sink_plan* plan::sink(std::string_view id) {
@@ -340,7 +351,8 @@ std::string plan::describe(purpose use) const {
                    to_string(delivery.sync), delivery.state_retention.count(), delivery.outbox.max_pending,
                    delivery.outbox.max_age.count()));
   if (runs_sentiment(use)) line(fmt::format("audit path={} max_bytes={} keep={}", audit.path, audit.max_bytes, audit.keep));
-  line(fmt::format("service metrics={} shutdown_timeout_s={}", metrics_listen.empty() ? "off" : metrics_listen,
+  line(fmt::format("service metrics={}{} shutdown_timeout_s={}", metrics_listen.empty() ? "off" : metrics_listen,
+                   metrics_token.empty() ? "" : " (bearer token)",
                    shutdown_timeout.count()));
   return out;
 }

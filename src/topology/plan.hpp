@@ -60,11 +60,15 @@ struct plan {
   sinks::file::audit_settings audit;
   bool json_output = false;
   std::string metrics_listen;  // empty: no scrape endpoint
+  grm::secret metrics_token;   // empty: no Authorization needed
   // After SIGTERM/SIGINT, how long work in flight may take before it is abandoned (it stays
   // pending for the next start).
   std::chrono::seconds shutdown_timeout{10};
 
   sink_plan* sink(std::string_view id);
+  // A scrape endpoint that hosts beyond this one reach, without a bearer token: said at start and
+  // by validate (Prometheus endpoints are often open on purpose, so it is not an error).
+  std::optional<std::string> metrics_exposure() const;
   // What a service built for `use` runs: the sentiment transform (forward; the monitor when it
   // has inputs, or when there are no sources and the caller feeds it), and each sink fed by
   // something that runs (replay: every sink; inspect: none).

@@ -578,6 +578,28 @@ TEST_F(Config, ValidateReportsEveryProblemAtOnceByLine) {
             "relay.toml:4: 'outbox.max_age_h' must be between 1 and 8784 (it is 99999999999)");
 }
 
+TEST_F(Config, AScrapeEndpointBeyondLoopbackWithoutATokenIsNoted) {
+  auto file = dir_ + "/relay.toml";
+  auto with = [&](std::string metrics) {
+    std::ofstream(file) << kSim << "[sources.ws]\ntype = \"notifications\"\nqueues = [\"q\"]\n[metrics]\n" << metrics;
+    return validate(file, fake_env);
+  };
+  EXPECT_TRUE(with("listen = \"127.0.0.1:9464\"\n").notes.empty());
+  EXPECT_TRUE(with("listen = \"[::1]:9464\"\n").notes.empty());
+  EXPECT_EQ(with("listen = \"0.0.0.0:9464\"\n").notes,
+            std::vector<std::string>{file + ": metrics.listen = \"0.0.0.0:9464\" is reachable from other hosts and "
+                                            "metrics.bearer_token is not set: anyone who can connect reads /metrics, /healthz and /readyz"});
+  g_env["SCRAPE_TOKEN"] = "scrape-canary";
+  auto found = with("listen = \"0.0.0.0:9464\"\nbearer_token = \"${SCRAPE_TOKEN}\"\n");
+  EXPECT_TRUE(found.notes.empty());
+  ASSERT_TRUE(found.built);
+  EXPECT_EQ(found.built->metrics_token.reveal(), "scrape-canary");
+  EXPECT_EQ(found.built->describe(purpose::monitor).find("scrape-canary"), std::string::npos);
+  EXPECT_EQ(with("listen = \"0.0.0.0:9464\"\nbearer_token = \"scrape-canary\"\n").problems,
+            std::vector<std::string>{file + ":8: metrics.bearer_token must be a reference, \"${NAME}\" (an environment variable) "
+                                            "or \"file:/path\", so that no secret sits in the config file"});
+}
+
 TEST_F(Config, ValidateAcceptsAGoodFileAndNotesATransformOnlyForwardRuns) {
   auto file = dir_ + "/relay.toml";
   std::ofstream(file) << kSim << "[monitor]\nqueues = [\"q\"]\n[crm]\nurl = \"https://crm.example.com/hook\"\n";
