@@ -56,6 +56,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
   outbox& box;
   driver_options options;
   log_fn log;
+  metrics::histogram request_seconds{metrics::latency_buckets()};  // send → answer (or timeout, or no answer)
   asio::steady_timer changed;  // woken by wake(), a finished request, stop()
   task_group requests;
   std::set<std::int64_t> in_flight_ids;
@@ -188,6 +189,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
     for (auto& e : rows) batch.push_back(&e);
     ++stats.requests;
     send_result r;
+    auto started = steady_clock::now();
     try {
       asio::steady_timer deadline(executor, options.request_timeout);
       auto which = co_await (guarded_send(batch) || deadline.async_wait(asio::use_awaitable));
@@ -210,6 +212,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
       r.failure = request_failure{false, "InternalError", std::string("the sink failed: ") + e.what(), std::nullopt,
                                   error_kind::client, 0};
     }
+    request_seconds.observe(std::chrono::duration<double>(steady_clock::now() - started).count());  // not when cancelled
     bool outage = r.failure && r.failure->retryable;
     if (outage) request_failed(r.failure->code + ": " + r.failure->message);
     else request_succeeded();  // the sink answered (a rejection of our request is not an outage)
@@ -357,6 +360,8 @@ void driver::export_metrics(metrics::exposition& x) const {
   x.counter("relay_sink_breaker_opened_total", "times the circuit breaker opened", l, n(s.breaker_opened));
   x.gauge("relay_sink_breaker_state", "circuit breaker: 0 closed, 1 half-open, 2 open", l, n(static_cast<int>(s.breaker)));
   x.gauge("relay_sink_in_flight", "requests in flight", l, n(s.in_flight));
+  x.histogram("relay_sink_request_seconds", "time from sending a request to its answer (timeouts and failures included)", l,
+              impl_->request_seconds.read());
 }
 
 }  // namespace grm::delivery

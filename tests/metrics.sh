@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# /metrics as Prometheus reads it: a running relay under load (the simulator starting 20 chats a
+# second, with its per-token rate limit), scraped with the bearer token of [metrics]; each scrape
+# passes `promtool check metrics`, every family it exposes is documented in docs/metrics.md, and
+# the families an operator needs are there. Without the token: 401, and the token never shows.
+set -euo pipefail
+name=metrics; bin="$1"; docs="$2"
+source "$(dirname "$0")/process_lib.sh"
+command -v promtool >/dev/null || fail "promtool is missing (Debian package prometheus; scripts/install-deps installs it)"
+cd "$tmp"
+"$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out sim-certs.pem --rate 20 --api-rate-limit 600 --duration 90 \
+  >simulators.out 2>&1 &
+track $!
+wait_for 10 grep -q "CRM webhook receiver" simulators.out || fail "the simulators did not start"
+api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
+eb=$(grep -o 'AWS emulator listening on https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
+crm=$(grep -o 'CRM webhook receiver: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
+printf 'scrape-canary-token\n' >scrape.token
+"$bin" generate-config | sed -e "s/:9443/:$api/g; s/:9444/:$eb/g; s/:9445/:$crm/g" \
+  -e "s|^listen = \"127.0.0.1:9464\".*|listen = \"127.0.0.1:0\"\nbearer_token = \"file:$tmp/scrape.token\"|" >relay.toml
+grep -q '^bearer_token = "file:' relay.toml || fail "could not set the bearer token in the generated config"
+start_relay relay.toml relay.err
+auth=(-H "Authorization: Bearer scrape-canary-token")
+forwarded() { curl -s "${auth[@]}" "http://127.0.0.1:$mport/metrics" | grep -q '^relay_forwards_total{outcome="forwarded"} [1-9]'; }
+wait_for 30 forwarded || fail "nothing forwarded within 30 s"
+documented=$(grep -o '^| `relay_[a-z_]*`' "$docs/metrics.md" | grep -o 'relay_[a-z_]*' | sort -u)
+for i in 1 2 3; do
+  curl -sf "${auth[@]}" "http://127.0.0.1:$mport/metrics" >scrape$i.txt || fail "scrape $i failed"
+  lint=$(promtool check metrics <scrape$i.txt 2>&1) || fail "promtool check metrics, scrape $i: $lint"
+  [ -z "$lint" ] || fail "promtool had remarks on scrape $i: $lint"
+  undocumented=$(grep '^# TYPE' scrape$i.txt | awk '{print $3}' | sort -u | comm -13 <(echo "$documented") -)
+  [ -z "$undocumented" ] || fail "exposed but not in docs/metrics.md: $undocumented"
+  sleep 0.5
+done
+for family in relay_sink_delivered_total relay_sink_dead_letters_total relay_sink_request_failures_total relay_sink_request_seconds \
+              relay_sink_breaker_state relay_outbox_pending relay_outbox_oldest_age_seconds relay_forward_stage_seconds \
+              relay_forwards_total relay_events_routed_total relay_source_reconnects_total relay_oauth_tokens_issued_total \
+              relay_genesys_ratelimit_headroom relay_conversations_tracked; do
+  grep -q "^# TYPE $family " scrape3.txt || fail "scrape lacks $family"
+done
+grep -q '^relay_sink_request_seconds_count{sink="eventbridge"} [1-9]' scrape3.txt || fail "no EventBridge request latency: $(grep request_seconds_count scrape3.txt)"
+[ "$(status_of /metrics)" == 401 ] || fail "/metrics without the token answered $(status_of /metrics)"
+[ "$(status_of /readyz)" == 401 ] || fail "/readyz without the token answered $(status_of /readyz)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "http://127.0.0.1:$mport/readyz")
+[ "$code" == 200 ] || fail "/readyz with the token answered $code: $(curl -s "${auth[@]}" "http://127.0.0.1:$mport/readyz")"
+grep -q scrape-canary-token scrape*.txt relay.err && fail "the scrape token reached the metrics or the log"
+echo "metrics: $(grep -c '^# TYPE' scrape3.txt) families, promtool clean on 3 scrapes under load"
+echo "metrics: ok"
