@@ -1,7 +1,8 @@
-// `genesys-relay generate-config [--for simulator|real-org]`: a commented starting config in the
-// named form that `validate` accepts (the simulator's with no environment at all, the real org's
-// with its credentials in the environment). The package ships both as examples; a test checks
-// that the shipped files are what this prints and that validate accepts them.
+// `genesys-relay generate-config [--for simulator|real-org|systemd]`: a commented starting config
+// in the named form that `validate` accepts (the simulator's with no environment at all, the real
+// org's with its credentials in the environment, the systemd unit's with them as credentials).
+// The examples and the package's /etc/genesys-relay/relay.toml are what this prints (a test checks).
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -100,10 +101,20 @@ inputs = ["sentiment"]
 write = ["participant"]
 )";
 
-constexpr std::string_view kRealOrg = R"(# genesys-relay against a real Genesys Cloud org and a real AWS account. Secrets are never in this
-# file: "${NAME}" reads the environment, "file:/path" a file (the systemd unit's LoadCredential
-# puts them under $CREDENTIALS_DIRECTORY). Before starting:
-#   genesys-relay validate -c relay.toml --check-connectivity
+constexpr std::string_view kRealOrgHead = R"(# genesys-relay against a real Genesys Cloud org and a real AWS account. Secrets are never in this
+# file: "${NAME}" reads the environment, "file:/path" a file, "credential:NAME" a systemd
+# credential. Before starting:
+#   genesys-relay validate -c relay.toml --check-connectivity)";
+
+constexpr std::string_view kSystemdHead = R"(# /etc/genesys-relay/relay.toml, read by genesys-relay.service. Secrets are systemd credentials,
+# never in this file: put them in /etc/genesys-relay/credentials/ (root only, mode 0600), where the
+# unit's LoadCredential= takes them; "credential:NAME" reads them. Set the client id and a queue
+# id below, then check:
+#   sudo CREDENTIALS_DIRECTORY=/etc/genesys-relay/credentials genesys-relay validate \
+#     -c /etc/genesys-relay/relay.toml --check-connectivity
+#   sudo systemctl enable --now genesys-relay)";
+
+constexpr std::string_view kRealOrg = R"(@HEAD@
 # Every key, its default and its range: docs/configuration.md; the real API: docs/real-api.md.
 
 # --- Genesys Cloud -------------------------------------------------------------------------------
@@ -113,8 +124,8 @@ constexpr std::string_view kRealOrg = R"(# genesys-relay against a real Genesys 
 # `validate --check-connectivity` shows whether the client gets a token at all.
 [genesys]
 region = "mypurecloud.com"           # the org's region: usw2.pure.cloud, mypurecloud.ie, mypurecloud.de, ...
-client_id = "${GENESYSCLOUD_OAUTHCLIENT_ID}"
-client_secret = "${GENESYSCLOUD_OAUTHCLIENT_SECRET}"
+client_id = "@CLIENT_ID@"
+client_secret = "@CLIENT_SECRET@"
 
 [retry]
 max_attempts = 4                     # per API call (1 .. 100); 429s wait for Retry-After
@@ -149,7 +160,7 @@ detail_type = "ChatSentimentAnalysis"
 type = "webhook"
 inputs = ["sentiment"]
 url = "https://crm.example.com/genesys/sentiment"
-token = "${CRM_WEBHOOK_TOKEN}"       # Authorization: Bearer ...
+token = "@CRM_TOKEN@"@CRM_PAD@# Authorization: Bearer ...
 # secret = "file:/run/credentials/genesys-relay/crm-hmac"   # X-Genesys-Relay-Signature (HMAC-SHA256)
 
 [sinks.marker]
@@ -158,17 +169,34 @@ inputs = ["sentiment"]
 write = ["participant"]              # PATCH .../participants/{customer}/attributes
 )";
 
-std::string render(std::string_view head, std::string_view state_dir) {
-  std::string out(head);
+void substitute(std::string& text, std::string_view name, std::string_view value) {
+  for (std::size_t at; (at = text.find(name)) != std::string::npos;) text.replace(at, name.size(), value);
+}
+
+std::string render(std::string_view body, std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+  std::string out(body);
   out += kService;
-  for (std::size_t at; (at = out.find("@STATE_DIR@")) != std::string::npos;) out.replace(at, 11, state_dir);
+  for (auto [name, value] : values) substitute(out, name, value);
   return out;
+}
+
+std::string text_for(const std::string& purpose) {
+  if (purpose == "simulator") return render(kSimulator, {{"@STATE_DIR@", ""}});
+  bool unit = purpose == "systemd";
+  std::string token = unit ? "credential:crm-webhook-token" : "${CRM_WEBHOOK_TOKEN}";
+  std::string pad(token.size() < 27 ? 27 - token.size() : 1, ' ');  // keeps the comment column
+  return render(kRealOrg, {{"@HEAD@", unit ? kSystemdHead : kRealOrgHead},
+                           {"@CLIENT_ID@", unit ? "REPLACE-WITH-THE-OAUTH-CLIENT-ID" : "${GENESYSCLOUD_OAUTHCLIENT_ID}"},
+                           {"@CLIENT_SECRET@", unit ? "credential:genesys-client-secret" : "${GENESYSCLOUD_OAUTHCLIENT_SECRET}"},
+                           {"@CRM_TOKEN@", token},
+                           {"@CRM_PAD@", pad},
+                           {"@STATE_DIR@", "/var/lib/genesys-relay/"}});
 }
 
 }  // namespace
 
 int run_generate_config(const generate_config_args& args) {
-  auto text = args.purpose == "real-org" ? render(kRealOrg, "/var/lib/genesys-relay/") : render(kSimulator, "");
+  auto text = text_for(args.purpose);
   if (args.output.empty()) {
     std::cout << text;
     return 0;

@@ -45,8 +45,10 @@ int main(int argc, char** argv) {
 
   grm::app::generate_config_args gen;
   auto* generate_cmd = app.add_subcommand("generate-config", "Print a commented starting config that `validate` accepts");
-  generate_cmd->add_option("--for", gen.purpose, "simulator (runs as is against `sim --with-sinks`) or real-org")
-      ->capture_default_str()->check(CLI::IsMember({"simulator", "real-org"}));
+  generate_cmd->add_option("--for", gen.purpose,
+                           "simulator (runs as is against `sim --with-sinks`), real-org (secrets from the environment) or "
+                           "systemd (secrets as the unit's credentials: /etc/genesys-relay/relay.toml)")
+      ->capture_default_str()->check(CLI::IsMember({"simulator", "real-org", "systemd"}));
   generate_cmd->add_option("-o,--output", gen.output, "write it here instead of stdout");
   generate_cmd->footer("Examples:\n  genesys-relay generate-config > relay.toml\n"
                        "  genesys-relay generate-config --for real-org -o /etc/genesys-relay/relay.toml");

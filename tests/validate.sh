@@ -16,6 +16,8 @@ run "$bin" generate-config --for real-org -o real.toml 2>gen.err
 diff -u "$examples/real-org.toml" real.toml >/dev/null || fail "config/examples/real-org.toml differs from generate-config --for real-org"
 grep -qx "genesys-relay generate-config: wrote real.toml; check it with: genesys-relay validate -c real.toml" gen.err \
   || fail "generate-config -o said: $(cat gen.err)"
+run "$bin" generate-config --for systemd >unit.toml
+diff -u "$examples/systemd.toml" unit.toml >/dev/null || fail "config/examples/systemd.toml differs from generate-config --for systemd"
 set +e
 msg=$(run "$bin" generate-config -o /nonexistent/dir/relay.toml 2>&1); code=$?
 set -e
@@ -36,6 +38,15 @@ real.toml:15: genesys.client_secret = \"\${GENESYSCLOUD_OAUTHCLIENT_SECRET}\", b
 real.toml:50: sinks.crm.token = \"\${CRM_WEBHOOK_TOKEN}\", but CRM_WEBHOOK_TOKEN is not set in the environment"
 [ "$out" == "$expected" ] || fail "real-org without its variables printed: $out"
 grep -qx "genesys-relay validate: real.toml: 3 problems" real.err || fail "summary: $(cat real.err)"
+
+# The systemd unit's: its secrets are credentials, read from $CREDENTIALS_DIRECTORY.
+mkdir -p creds && printf 's\n' >creds/genesys-client-secret && printf 't\n' >creds/crm-webhook-token
+run CREDENTIALS_DIRECTORY="$tmp/creds" "$bin" validate -c unit.toml >/dev/null 2>unit.err || fail "validate refused the systemd config: $(cat unit.err)"
+set +e
+out=$(run "$bin" validate -c unit.toml 2>/dev/null); code=$?
+set -e
+[ $code -eq 2 ] && echo "$out" | grep -q "^unit.toml:18: genesys.client_secret = \"credential:genesys-client-secret\" reads \$CREDENTIALS_DIRECTORY/genesys-client-secret, but CREDENTIALS_DIRECTORY is not set" \
+  || fail "the systemd config without its credentials: exit $code, $out"
 
 # A file with many mistakes: all of them, by line, in one run.
 cat >bad.toml <<'TOML'
@@ -71,7 +82,7 @@ bad.toml:6: 'outbox.max_age_h' must be between 1 and 8784 (it is 99999999999)
 bad.toml:7: 'outbox.breaker_failures' must be a number
 bad.toml:14: 'transforms.sentiment.min_confidence' must be between 0 and 1
 bad.toml:17: sinks.crm.inputs: 'nosuch' is not a source, a transform or one of its outputs (sentiment, sentiment.alerts, ws)
-bad.toml:19: sinks.crm.token must be a reference, \"\${NAME}\" (an environment variable) or \"file:/path\", so that no secret sits in the config file
+bad.toml:19: sinks.crm.token must be a reference, \"\${NAME}\" (an environment variable), \"file:/path\" or \"credential:NAME\" (systemd), so that no secret sits in the config file
 bad.toml:20: 'sinks.archive' has no inputs"
 [ "$out" == "$expected" ] || fail "the bad file printed: $out"
 grep -qx "genesys-relay validate: bad.toml: 7 problems" bad.err || fail "summary: $(cat bad.err)"

@@ -100,24 +100,39 @@ std::optional<grm::secret> section::secret_value(std::string_view key, std::opti
     }
     return grm::secret(std::move(*value));
   }
-  if (v->starts_with("file:")) {
-    if (!problems_) return secret_file(key, v->substr(5));
-    try {
-      return secret_file(key, v->substr(5));
-    } catch (const relay_error& e) {
-      problems_->add(e.what());
+  std::string path;
+  if (v->starts_with("file:")) path = v->substr(5);
+  if (v->starts_with("credential:")) {  // systemd's LoadCredential=NAME:... puts it in $CREDENTIALS_DIRECTORY/NAME
+    auto name = v->substr(11);
+    auto dir = env("CREDENTIALS_DIRECTORY");
+    if (name.empty() || name.find('/') != std::string::npos) {
+      report(key, qualified(key) + " = \"" + *v + "\": a credential name is one file name (LoadCredential=NAME:/path)");
       return std::nullopt;
     }
+    if (!dir) {
+      report(key, qualified(key) + " = \"" + *v + "\" reads $CREDENTIALS_DIRECTORY/" + name +
+                      ", but CREDENTIALS_DIRECTORY is not set (systemd sets it for a unit with LoadCredential=" + name + ":...)");
+      return std::nullopt;
+    }
+    path = *dir + "/" + name;
   }
-  return grm::secret(std::move(*v));
+  if (path.empty()) return grm::secret(std::move(*v));
+  if (!problems_) return secret_file(key, path);
+  try {
+    return secret_file(key, path);
+  } catch (const relay_error& e) {
+    problems_->add(e.what());
+    return std::nullopt;
+  }
 }
 
 std::optional<grm::secret> section::secret_reference(std::string_view key, std::optional<std::string> (*env)(const char*)) const {
   auto v = string(key);
   if (!v) return std::nullopt;
-  if ((v->starts_with("${") && v->ends_with("}")) || v->starts_with("file:")) return secret_value(key, env);
-  report(key, qualified(key) + " must be a reference, \"${NAME}\" (an environment variable) or \"file:/path\", so that "
-                               "no secret sits in the config file");
+  if ((v->starts_with("${") && v->ends_with("}")) || v->starts_with("file:") || v->starts_with("credential:"))
+    return secret_value(key, env);
+  report(key, qualified(key) + " must be a reference, \"${NAME}\" (an environment variable), \"file:/path\" or "
+                               "\"credential:NAME\" (systemd), so that no secret sits in the config file");
   return std::nullopt;
 }
 

@@ -49,8 +49,9 @@ class section final {
 
   std::optional<std::string> string(std::string_view key) const;
   // A secret-bearing key: "${NAME}" is the environment variable NAME (registered so child
-  // processes do not inherit it), "file:/path" the file's contents less a trailing newline, any
-  // other string the value itself. Errors name the key and line, never the value.
+  // processes do not inherit it), "file:/path" the file's contents less a trailing newline,
+  // "credential:NAME" the file $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=), any other
+  // string the value itself. Errors name the key and line, never the value.
   std::optional<grm::secret> secret_value(std::string_view key, std::optional<std::string> (*env)(const char*)) const;
   // The secret in the file at `path` (named by `key`), less a trailing newline (what `echo secret >
   // file` leaves); unreadable or empty is an error naming the key and line.

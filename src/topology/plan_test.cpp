@@ -298,6 +298,9 @@ TEST_F(Config, WebhookTokensNeverAppearInErrors) {
 
 TEST_F(Config, EveryExampleConfigParses) {
   g_env["CRM_WEBHOOK_TOKEN"] = "t";  // real-org.toml's token reference
+  g_env["CREDENTIALS_DIRECTORY"] = dir_;  // systemd.toml's credentials
+  std::ofstream(dir_ + "/genesys-client-secret") << "s\n";
+  std::ofstream(dir_ + "/crm-webhook-token") << "t\n";
   int parsed = 0;
   for (auto dir : {std::string(GRM_EXAMPLES_DIR), std::string(GRM_EXAMPLES_DIR) + "/named"})
     for (auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -307,7 +310,7 @@ TEST_F(Config, EveryExampleConfigParses) {
       EXPECT_TRUE(found.problems.empty()) << entry.path() << ": " << found.problems.front();
       ++parsed;
     }
-  EXPECT_GE(parsed, 9);
+  EXPECT_GE(parsed, 10);
 }
 
 // Today's examples, unchanged, are the shorthand for the named form: each builds the same
@@ -515,8 +518,8 @@ TEST_F(Config, AWebhookSigningSecretComesFromAVariableOrAFileNeverFromTheConfig)
   EXPECT_EQ(error_of(hook("secret_env = \"HOOK_SECRET\"\nsecret_file = \"" + file + "\"\n")),
             "relay.toml:11: sinks.h.secret_env and sinks.h.secret_file are alternatives: set one");
   EXPECT_EQ(error_of(hook("secret = \"inline\"\n")),
-            "relay.toml:10: sinks.h.secret must be a reference, \"${NAME}\" (an environment variable) or \"file:/path\", so "
-            "that no secret sits in the config file");
+            "relay.toml:10: sinks.h.secret must be a reference, \"${NAME}\" (an environment variable), \"file:/path\" or "
+            "\"credential:NAME\" (systemd), so that no secret sits in the config file");
   g_env["HOOK_TOKEN"] = "tok-from-env";
   p = parse(hook("token = \"${HOOK_TOKEN}\"\nsecret = \"file:" + file + "\"\n"), "relay.toml", fake_env);
   EXPECT_EQ(webhook(p, "h")->bearer_token.reveal(), "tok-from-env");
@@ -596,8 +599,25 @@ TEST_F(Config, AScrapeEndpointBeyondLoopbackWithoutATokenIsNoted) {
   EXPECT_EQ(found.built->metrics_token.reveal(), "scrape-canary");
   EXPECT_EQ(found.built->describe(purpose::monitor).find("scrape-canary"), std::string::npos);
   EXPECT_EQ(with("listen = \"0.0.0.0:9464\"\nbearer_token = \"scrape-canary\"\n").problems,
-            std::vector<std::string>{file + ":8: metrics.bearer_token must be a reference, \"${NAME}\" (an environment variable) "
-                                            "or \"file:/path\", so that no secret sits in the config file"});
+            std::vector<std::string>{file + ":8: metrics.bearer_token must be a reference, \"${NAME}\" (an environment variable), "
+                                            "\"file:/path\" or \"credential:NAME\" (systemd), so that no secret sits in the config file"});
+}
+
+// systemd's LoadCredential=NAME:/path: "credential:NAME" reads $CREDENTIALS_DIRECTORY/NAME.
+TEST_F(Config, ACredentialReferenceReadsTheSystemdCredentialsDirectory) {
+  std::ofstream(dir_ + "/genesys-client-secret") << "from-systemd\n";
+  auto text = std::string(kSim) + "client_secret = \"credential:genesys-client-secret\"\n[monitor]\nqueues = [\"q\"]\n";
+  g_env.erase("GENESYSCLOUD_OAUTHCLIENT_SECRET");
+  EXPECT_EQ(error_of(text), "relay.toml:3: genesys.client_secret = \"credential:genesys-client-secret\" reads "
+                            "$CREDENTIALS_DIRECTORY/genesys-client-secret, but CREDENTIALS_DIRECTORY is not set (systemd sets it "
+                            "for a unit with LoadCredential=genesys-client-secret:...)");
+  g_env["CREDENTIALS_DIRECTORY"] = dir_;
+  EXPECT_EQ(parse(text, "relay.toml", fake_env).genesys.credentials.client_secret.reveal(), "from-systemd");
+  std::filesystem::remove(dir_ + "/genesys-client-secret");
+  EXPECT_EQ(error_of(text), "relay.toml:3: genesys.client_secret: cannot read '" + dir_ + "/genesys-client-secret'");
+  EXPECT_EQ(error_of(std::string(kSim) + "client_secret = \"credential:../etc/shadow\"\n[monitor]\nqueues = [\"q\"]\n"),
+            "relay.toml:3: genesys.client_secret = \"credential:../etc/shadow\": a credential name is one file name "
+            "(LoadCredential=NAME:/path)");
 }
 
 TEST_F(Config, ValidateAcceptsAGoodFileAndNotesATransformOnlyForwardRuns) {
