@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   auto* monitor = app.add_subcommand("monitor", "Print one line per conversation lifecycle event until SIGINT/SIGTERM");
   monitor->add_option("-c,--config", mon.config_path, "TOML config file (credentials come from GENESYSCLOUD_* variables)");
   monitor->add_flag("--json", mon.json, "JSON lines instead of human-readable lines");
+  monitor->footer("Examples:\n  genesys-relay monitor -c /etc/genesys-relay/relay.toml\n"
+                  "  GENESYSCLOUD_REGION=mypurecloud.ie genesys-relay monitor -c relay.toml --json | jq .\n"
+                  "Exit: 0 after SIGINT/SIGTERM, 2 a refused configuration, 1 refused credentials or permissions.");
 
   grm::app::forward_args fwd;
   auto* forward = app.add_subcommand("forward", "Forward the sentiment of these conversations now (the seed's one-shot); one line each");
@@ -25,6 +28,9 @@ int main(int argc, char** argv) {
   forward->add_option("--trigger", fwd.trigger, "idempotency trigger name: a conversation is forwarded once per trigger")->capture_default_str();
   forward->add_flag("--json", fwd.json, "print each outcome as its audit record (JSON)");
   forward->add_flag("--no-state", fwd.no_state, "forward again even if done before (the outbox stays durable)");
+  forward->footer("Examples:\n  genesys-relay forward -c relay.toml 5a3f2c1e-0000-4000-8000-000000000001\n"
+                  "  genesys-relay forward -c relay.toml --json --trigger recheck <id> <id>\n"
+                  "Exit: 0 all final, 1 one failed or was dead-lettered, 2 configuration, 4 deliveries still in the outbox.");
   double wait_s = 30;
   forward->add_option("--wait", wait_s, "seconds to wait for the deliveries; what still retries stays in the outbox (exit 4)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
@@ -34,6 +40,7 @@ int main(int argc, char** argv) {
   config_cmd->add_option("-c,--config", cfg.config_path, "TOML config file")->required();
   config_cmd->add_option("--for", cfg.purpose, "what it is built for: monitor, forward or replay")
       ->capture_default_str()->check(CLI::IsMember({"monitor", "forward", "replay"}));
+  config_cmd->footer("Examples:\n  genesys-relay config -c relay.toml\n  genesys-relay config -c relay.toml --for forward");
 
   grm::app::validate_args val;
   auto* validate_cmd = app.add_subcommand("validate", "Report every problem of a config file at once (file:line and key); exit 2 if any");
@@ -57,6 +64,8 @@ int main(int argc, char** argv) {
   double dlq_wait_s = 30;
   auto* dlq_cmd = app.add_subcommand("dlq", "Dead letters: what a sink refused or what still failed at outbox.max_age_h");
   dlq_cmd->require_subcommand(1);
+  dlq_cmd->footer("Examples:\n  genesys-relay dlq list -c relay.toml\n  genesys-relay dlq show -c relay.toml 12\n"
+                  "  genesys-relay dlq replay -c relay.toml --sink crm\n  genesys-relay dlq purge -c relay.toml --older-than-h 720 --all");
   for (auto [name, help] : {std::pair{"list", "one line per dead letter (not yet replayed)"},
                             std::pair{"show", "the whole dead letter, payload included, as JSON"},
                             std::pair{"replay", "send them again through the outbox to their sink, same forwardingId"},
@@ -76,6 +85,7 @@ int main(int argc, char** argv) {
   grm::app::sse_parse_args sse;
   auto* sse_parse = app.add_subcommand("sse-parse", "Parse raw SSE bytes from stdin; print one JSON object per dispatched event");
   sse_parse->add_option("--chunks", sse.chunks, "feed the parser chunks of these sizes, cycled")->delimiter(',');
+  sse_parse->footer("Examples:\n  genesys-relay sse-parse < capture.sse\n  genesys-relay sse-parse --chunks 1,7,64 < capture.sse");
 
   grm::app::sim_args sim;
   auto* sim_cmd = app.add_subcommand("sim", "Run the simulated Genesys Cloud org on loopback");
@@ -91,9 +101,14 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--api-rate-limit", sim.api_rate_limit,
                       "per-token API limit in requests per minute, with inin-ratelimit-* headers and 429 + Retry-After past it (0: off)")
       ->capture_default_str();
+  sim_cmd->add_flag("--forbid", sim.forbid, "every API call answers 403 missing.permissions (a client without its role)");
+  sim_cmd->add_flag("--with-proxy", sim.with_proxy,
+                    "also an HTTPS CONNECT proxy on loopback that wants Proxy-Authorization for relay:proxy-pass (407 otherwise)");
   sim_cmd->add_flag("--refuse-writes-after-end", sim.refuse_writes_after_end,
                     "a strict org: attribute PATCHes on an ended conversation answer 409 (the participant is terminated)");
   sim_cmd->add_option("--ledger", sim.ledger, "append one JSON line per conversation the simulator ends (conversationId, mediaType, endedAtMs)");
+  sim_cmd->footer("Examples:\n  genesys-relay sim --with-sinks --cert-out sim-certs.pem\n"
+                  "  genesys-relay sim --api-rate-limit 300 --refuse-writes-after-end --rate 20");
 
   grm::app::eventbridge_put_args put;
   auto* eventbridge = app.add_subcommand("eventbridge", "AWS EventBridge: check connectivity and credentials");
@@ -110,6 +125,8 @@ int main(int argc, char** argv) {
   put_cmd->add_option("--ca-file", put.ca_file, "extra trust anchors, PEM (default: AWS_CA_BUNDLE)");
   put_cmd->add_flag("--insecure", put.insecure, "skip TLS verification (loopback endpoints only)");
   put_cmd->add_flag("--1mb", put.one_mb, "allow requests up to 1 MiB (Regions with the 2026 limit)");
+  put_cmd->footer("Examples:\n  genesys-relay eventbridge put --source genesys.relay --detail-type Ping --detail '{\"ok\":true}'\n"
+                  "  AWS_PROFILE=prod genesys-relay eventbridge put --bus genesys-relay --source s --detail-type t --detail '{}'");
 
   grm::app::aws_sim_args aws_sim;
   auto* aws_cmd = app.add_subcommand("aws-sim", "Run the AWS emulator (EventBridge, STS AssumeRole and web identity, IAM Identity Center, IMDSv2, container) on loopback");
@@ -119,6 +136,7 @@ int main(int argc, char** argv) {
   aws_cmd->add_option("--events-file", aws_sim.events_file, "append accepted events here as JSON lines");
   aws_cmd->add_flag("--1mb", aws_sim.one_mb, "accept requests up to 1 MiB instead of 256 KB");
   aws_cmd->add_option("--duration", aws_sim.duration_s, "stop after this many seconds");
+  aws_cmd->footer("Examples:\n  genesys-relay aws-sim --cert-out aws.pem --events-file events.jsonl");
 
   grm::app::webhook_sim_args hook;
   auto* hook_cmd = app.add_subcommand("webhook-sim", "Run a webhook receiver (a CRM) on loopback: 200 to every POST");
@@ -126,11 +144,13 @@ int main(int argc, char** argv) {
   hook_cmd->add_option("--cert-out", hook.cert_out, "write its certificate (PEM) here");
   hook_cmd->add_option("--log", hook.log, "append one JSON line per POST (path, idempotencyKey, signature, body)");
   hook_cmd->add_option("--duration", hook.duration_s, "stop after this many seconds");
+  hook_cmd->footer("Examples:\n  genesys-relay webhook-sim --port 9445 --log crm.jsonl");
 
   grm::app::demo_args demo;
   auto* demo_cmd = app.add_subcommand("demo", "Simulator + monitor over both transports, with faults; ends with a summary");
   demo_cmd->add_option("--duration", demo.duration_s, "seconds to run")->capture_default_str()->check(CLI::Range(2.0, 3600.0));
   demo_cmd->add_flag("--json", demo.json, "print each event as a JSON line");
+  demo_cmd->footer("Examples:\n  genesys-relay demo\n  genesys-relay demo --duration 60 --json");
 
   CLI11_PARSE(app, argc, argv);
   grm::app::configure_logging(log_format, log_level);
