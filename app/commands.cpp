@@ -22,6 +22,7 @@
 #include "observability/metrics_server.hpp"
 #include "net/sse_parser.hpp"
 #include "sim/aws_emulator.hpp"
+#include "sim/connect_proxy.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sim/sentiment_data.hpp"
 #include "sim/webhook_receiver.hpp"
@@ -255,8 +256,11 @@ int run_sim(const sim_args& args) {
   std::unique_ptr<sim::genesys_simulator> s;
   std::unique_ptr<sim::aws_emulator> aws;
   std::unique_ptr<sim::webhook_receiver> crm;
+  std::unique_ptr<sim::connect_proxy> proxy;
   try {
     s = std::make_unique<sim::genesys_simulator>(o);
+    s->forbid(args.forbid);
+    if (args.with_proxy) proxy = std::make_unique<sim::connect_proxy>("Basic cmVsYXk6cHJveHktcGFzcw==");  // relay:proxy-pass
     if (args.with_sinks) {
       sim::aws_emulator_options ao;
       ao.port = args.aws_port;
@@ -291,6 +295,7 @@ int run_sim(const sim_args& args) {
     print_aws_emulator(*aws, "");
     std::cout << "CRM webhook receiver:  " << crm->https_url() << "/crm/sentiment   (crm.url, CRM_WEBHOOK_URL)\n";
   }
+  if (proxy) std::cout << "CONNECT proxy:         " << proxy->url() << "  (HTTPS_PROXY=http://relay:proxy-pass@...; 407 otherwise)\n";
   std::cout << std::flush;
   serve_until_signal(args.duration_s);
   auto st = s->stats();

@@ -94,6 +94,8 @@ struct sim_args {
   std::uint16_t aws_port = 9444;
   std::uint16_t crm_port = 9445;
   bool crm_stall = false;       // the CRM receiver never answers (a hung CRM)
+  bool forbid = false;          // every API call answers 403 missing.permissions
+  bool with_proxy = false;      // also a CONNECT proxy that wants Proxy-Authorization for relay:proxy-pass
   std::string ledger;           // one JSON line per conversation the simulator ends
   std::size_t conversations = 0;  // stop starting new ones after this many (0: unlimited)
   std::uint32_t api_rate_limit = 0;  // requests per minute per token (0: off)
