@@ -63,6 +63,14 @@ struct validate_args {
 // token and one harmless call to each sink (exit 3 if one fails).
 int run_validate(const validate_args& args);
 
+struct top_args {
+  std::string url = "http://127.0.0.1:9464";
+  std::string token_file;  // metrics.bearer_token's value, when the relay has one
+  double interval_s = 1;
+  bool once = false;
+};
+int run_top(const top_args& args);
+
 struct generate_config_args {
   std::string purpose = "simulator";  // or "real-org"
   std::string output;                 // empty: stdout

@@ -1,6 +1,7 @@
 // `genesys-relay demo`: the simulator in-process, the monitor against it over both transports
-// (TLS verified against the simulator's own certificate), a schedule of faults, a progress line
-// each second and a summary table at the end. Chat and message conversations that end go through
+// (TLS verified against the simulator's own certificate), a schedule of faults, the live view
+// (metrics::render_top_frame over the relay's own registry; the log goes to a file) and a summary
+// table at the end with the files to look at. Chat and message conversations that end go through
 // the sentiment forwarder to the AWS emulator (SigV4 verified) and a CRM webhook receiver, with
 // escalation alerts to a second webhook and an audit log.
 #include <boost/asio/as_tuple.hpp>
@@ -12,15 +13,22 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "commands.hpp"
 #include "core/error.hpp"
+#include "observability/health.hpp"
+#include "observability/metrics.hpp"
+#include "observability/scrape.hpp"
+#include "observability/top_view.hpp"
 #include "sim/aws_emulator.hpp"
 #include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
@@ -98,21 +106,31 @@ int run_demo(const demo_args& args) {
   o.start_interval = milliseconds{100};
   o.stage_interval = milliseconds{300};
   o.api_rate_limit = 300;  // per token per minute, the figure commonly quoted for Genesys Cloud
-  o.log_rate_limited = true;
   sim::genesys_simulator simulator(o);
-  std::cerr << "simulator: " << simulator.https_url() << " (login, API, WSS, SSE; self-signed certificate trusted explicitly)\n";
-
-  sim::aws_emulator aws;
-  sim::webhook_receiver crm, alerts;
   auto dir = (std::filesystem::temp_directory_path() / ("genesys-relay-demo-" + std::to_string(::getpid()))).string();
   std::filesystem::create_directories(dir);
-  std::cerr << "AWS emulator: " << aws.https_url() << "; CRM webhook: " << crm.https_url()
-            << "; alert webhook: " << alerts.https_url() << "; audit and state in " << dir << "\n";
+  sim::aws_emulator_options ao;
+  ao.events_file = dir + "/eventbridge-events.jsonl";
+  sim::aws_emulator aws(ao);
+  sim::webhook_receiver crm(0, dir + "/crm-posts.jsonl"), alerts(0, dir + "/alert-posts.jsonl");
+  // The relay's log goes to a file: the terminal shows the live view.
+  auto log_path = dir + "/relay.log";
+  auto previous_logger = spdlog::default_logger();
+  spdlog::set_default_logger(spdlog::basic_logger_mt("genesys-relay.demo", log_path, true));
+  spdlog::default_logger()->set_level(previous_logger->level());
+  spdlog::flush_every(std::chrono::seconds{1});
+  std::ofstream(dir + "/dlq.toml") << "# for `genesys-relay dlq list -c` on the demo's state\n[state]\npath = \"" << dir << "/state.db\"\n";
+  std::cerr << "genesys-relay demo: the simulated org " << simulator.https_url() << ", the AWS emulator " << aws.https_url()
+            << ", a CRM webhook and an alert webhook on loopback; the relay's log: " << log_path << "\n";
 
   asio::io_context ioc(1);
+  metrics::registry registry;
+  health::registry health;
   std::array<std::uint64_t, 5> by_source_ws{}, by_source_sse{};
   std::map<std::string, int> outcomes;
   topology::service_hooks hooks;
+  hooks.metrics = &registry;
+  hooks.health = &health;
   hooks.on_event = [&](const lifecycle_event& e) {
     bool sse = fields_of(e).origin.starts_with("sse:");
     (sse ? by_source_sse : by_source_ws)[e.index()]++;
@@ -124,6 +142,10 @@ int run_demo(const demo_args& args) {
                           log_line, std::move(hooks));
   auto& service = *relay.monitor();
   auto& forwarding = *relay.forwarding();
+  add_monitor_metrics(registry, service);
+  bool live = !args.json && ::isatty(STDOUT_FILENO);
+  std::optional<metrics::scrape> before;
+  std::string last_fault = "none yet";
   auto total = duration<double>(args.duration_s);
   auto started = steady_clock::now();
   auto faults = fault_plan();
@@ -145,6 +167,17 @@ int run_demo(const demo_args& args) {
       failure = err.what();
     }
   });
+  auto draw = [&](double interval_s, bool whole_run) {
+    auto now = metrics::parse_scrape(registry.render());
+    auto elapsed = duration<double>(steady_clock::now() - started).count();
+    auto status = whole_run ? fmt::format("finished after {:.1f} s; faults injected {} of {}", elapsed, next_fault, faults.size())
+                            : fmt::format("{:.0f} s of {:.0f} s; faults injected {} of {} (last: {})", elapsed, args.duration_s,
+                                          next_fault, faults.size(), last_fault);
+    auto frame = metrics::render_top_frame({"demo: the simulated org, the AWS emulator, a CRM", before ? &*before : nullptr, &now,
+                                            interval_s, status, false, whole_run});
+    std::cout << (live ? "\x1b[H\x1b[2J" : "") << frame << (live ? "" : "\n") << std::flush;
+    before = std::move(now);
+  };
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     asio::steady_timer t(ioc);
     while (!failed) {
@@ -154,17 +187,12 @@ int run_demo(const demo_args& args) {
       while (next_fault < faults.size() && frac >= faults[next_fault].at) {
         spdlog::warn("demo: injecting fault: {}", faults[next_fault].what);
         faults[next_fault].inject(simulator);
+        last_fault = faults[next_fault].what;
         ++next_fault;
       }
       static int ticks = 0;
-      if (++ticks % 4 == 0) {
-        auto& c = service.counters();
-        std::cerr << fmt::format("[{:5.1f}s] events {:6}  conversations {:4} (active {:3})  reconnects {}  rotations {}  stream errors {}  forwarded {}\n",
-                                 duration<double>(steady_clock::now() - started).count(), c.total_routed(),
-                                 service.conversations_seen(), service.tracked_conversations(),
-                                 service.stats().reconnects, service.stats().rotations, c.stream_errors,
-                                 outcomes["forwarded"]);
-      }
+      // The live view: every second on a terminal (drawn in place), every 5 s otherwise.
+      if (!args.json && ++ticks % (live ? 4 : 20) == 0) draw(live ? 1.0 : 5.0, false);
       if (frac >= 1.0) {
         relay.stop();
         co_return;
@@ -172,6 +200,10 @@ int run_demo(const demo_args& args) {
     }
   }, asio::detached);
   ioc.run();
+  if (!args.json) {  // the final state, with rates averaged over the whole run (from an empty scrape)
+    before.emplace();
+    draw(duration<double>(steady_clock::now() - started).count(), true);
+  }
 
   auto& c = service.counters();
   auto& st = service.stats();
@@ -200,10 +232,21 @@ int run_demo(const demo_args& args) {
   std::cout << fmt::format("{:<40}{:>10}\n", "events accepted by EventBridge (SigV4)", aws.stats().accepted)
             << fmt::format("{:<40}{:>10}\n", "CRM webhook posts", crm.received().size())
             << fmt::format("{:<40}{:>10}\n", "escalation alerts (webhook)", alerts.received().size())
-            << fmt::format("{:<40}{:>10}\n", "left pending for the next run", fs.pending)
-            << "audit log: " << dir << "/audit.jsonl\n";
-  std::ifstream audit_in(dir + "/audit.jsonl");
-  if (std::string first; std::getline(audit_in, first)) std::cout << "first audit record: " << first << "\n";
+            << fmt::format("{:<40}{:>10}\n", "left pending for the next run", fs.pending);
+  spdlog::default_logger()->flush();
+  spdlog::set_default_logger(previous_logger);
+  std::cout << "\n-- files to look at --\n"
+            << "  the relay's log:                 " << log_path << "\n"
+            << "  the audit log (one line each):   " << dir << "/audit.jsonl\n"
+            << "  what EventBridge accepted:       " << ao.events_file << "\n"
+            << "  what the CRM received:           " << dir << "/crm-posts.jsonl (alerts: alert-posts.jsonl)\n"
+            << "  dead letters:                    genesys-relay dlq list -c " << dir << "/dlq.toml\n"
+            << "\n-- to point it at a real org and a real AWS account --\n"
+            << "  genesys-relay generate-config --for real-org -o relay.toml   # then set the region and queue ids\n"
+            << "  export GENESYSCLOUD_OAUTHCLIENT_ID=... GENESYSCLOUD_OAUTHCLIENT_SECRET=... CRM_WEBHOOK_TOKEN=...\n"
+            << "  # AWS: the default chain (AWS_PROFILE, SSO, a role, instance or container credentials)\n"
+            << "  genesys-relay validate -c relay.toml --check-connectivity\n"
+            << "  genesys-relay monitor -c relay.toml      # and `genesys-relay top` beside it\n";
   if (failed) {
     std::cout << "demo failed: " << failure << "\n";
     return 1;

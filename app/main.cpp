@@ -50,6 +50,15 @@ int main(int argc, char** argv) {
   validate_cmd->footer("Examples:\n  genesys-relay validate -c /etc/genesys-relay/relay.toml\n"
                        "  genesys-relay validate -c relay.toml --check-connectivity");
 
+  grm::app::top_args top;
+  auto* top_cmd = app.add_subcommand("top", "A live view of a running relay, from its /metrics: events/s, forwards, sinks, outbox, latency");
+  top_cmd->add_option("--url", top.url, "the relay's metrics address ([metrics] listen)")->capture_default_str();
+  top_cmd->add_option("--token-file", top.token_file, "a file holding the relay's metrics.bearer_token");
+  top_cmd->add_option("--interval", top.interval_s, "seconds between refreshes")->capture_default_str()->check(CLI::Range(0.2, 60.0));
+  top_cmd->add_flag("--once", top.once, "print one frame (two scrapes an interval apart) and exit");
+  top_cmd->footer("Examples:\n  genesys-relay top\n  genesys-relay top --url http://127.0.0.1:9464 --token-file /etc/genesys-relay/credentials/scrape\n"
+                  "  genesys-relay top --once | grep eventbridge\nKeys: q quits (Ctrl-C too).");
+
   grm::app::generate_config_args gen;
   auto* generate_cmd = app.add_subcommand("generate-config", "Print a commented starting config that `validate` accepts");
   generate_cmd->add_option("--for", gen.purpose,
@@ -162,6 +171,7 @@ int main(int argc, char** argv) {
   if (*config_cmd) return grm::app::run_config(cfg);
   if (*validate_cmd) return grm::app::run_validate(val);
   if (*generate_cmd) return grm::app::run_generate_config(gen);
+  if (*top_cmd) return grm::app::run_top(top);
   if (*sse_parse) return grm::app::run_sse_parse(sse);
   if (*sim_cmd) return grm::app::run_sim(sim);
   if (*put_cmd) return grm::app::run_eventbridge_put(put);

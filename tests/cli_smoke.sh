@@ -191,6 +191,15 @@ echo "cli_smoke: monitor + forwarder + metrics ok"
 out="$("$bin" demo --duration 2 2>/dev/null)"
 echo "$out" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' && fail "log lines on stdout: $(echo "$out" | head -3)"
 echo "$out" | grep -q "genesys-relay demo summary" || fail "demo summary missing from stdout"
+# The demo as the front door: the live view's frame, the files to look at (they exist), the way to a real org.
+echo "$out" | grep -q "^genesys-relay top — demo: .*(averages over [0-9]* s)$" || fail "the demo showed no live view: $(echo "$out" | head -5)"
+echo "$out" | grep -Eq "^eventbridge +[0-9]+ " || fail "the demo's view has no EventBridge row: $(echo "$out" | head -20)"
+log=$(echo "$out" | grep -o "the relay's log: *[^ ]*" | awk '{print $NF}')
+[ -s "$log" ] || fail "the demo's log '$log' is missing or empty"
+dlq_cmd=$(echo "$out" | grep -o "genesys-relay dlq list -c [^ ]*" | head -1)
+"$bin" ${dlq_cmd#genesys-relay } 2>&1 | grep -q "dead letter(s) in $(dirname "$log")/state.db" || fail "the demo's dlq command: $dlq_cmd"
+echo "$out" | grep -q "genesys-relay generate-config --for real-org -o relay.toml" || fail "the demo does not say how to reach a real org"
+rm -rf "$(dirname "$log")"
 # config: the service a file builds, component by component; a wiring mistake is exit 2 with file:line.
 examples="$(dirname "$0")/../config/examples"
 out=$(GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret "$bin" config -c "$examples/lifecycle-to-sinks.toml" 2>"$tmp/config.err")

@@ -155,8 +155,14 @@ struct shorthand_reader {
   void globals(const section& mon, const section& fw) {
     doc.shorthand_globals_.emplace_back("monitor", mon.only({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json",
                                                                   "transports"}));  // kept for messages that name it
-    auto state = section(keep, nullptr, "state", doc.source_, doc.problems_);
-    state.take(fw, "state_path", "path").take(fw, "state_retention_h", "retention_h");
+    // [state] itself counts too (it was ignored when the file had no [forwarder] keys for it).
+    auto state = table("state");
+    for (auto [from, to] : {std::pair{"state_path", "path"}, std::pair{"state_retention_h", "retention_h"}}) {
+      if (!fw.has(from)) continue;
+      if (state.has(to))
+        fw.report(from, fw.qualified(from) + " and " + state.qualified(to) + " are the same setting: set one");
+      state.take(fw, from, to);
+    }
     doc.shorthand_globals_.emplace_back("state", state);
   }
 };

@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
 #include "core/error.hpp"
@@ -11,6 +13,8 @@
 #include "observability/metrics.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics_server.hpp"
+#include "observability/scrape.hpp"
+#include "observability/top_view.hpp"
 
 namespace grm::metrics {
 namespace {
@@ -181,6 +185,66 @@ TEST(MetricsServer, AnAddressInUseIsAConfigErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("cannot serve metrics on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace grm::metrics
+
+namespace grm::metrics {
+namespace {
+
+// What the registry writes, read back: labels with escapes, histograms, and lines that are not
+// samples counted and skipped.
+TEST(Scrape, ReadsTheRegistrysOwnTextBack) {
+  registry r;
+  r.counter("relay_sink_delivered_total", "d", {{"sink", "crm"}}).inc(7);
+  r.counter("relay_sink_delivered_total", "d", {{"sink", "odd \"name\"\\x"}}).inc(2);
+  auto& h = r.histogram("relay_sink_request_seconds", "latency", {{"sink", "crm"}}, {0.01, 0.1, 1});
+  for (double v : {0.005, 0.005, 0.05, 0.05, 0.5}) h.observe(v);
+  auto text = r.render() + "garbage line\nrelay_x{unterminated=\"1} 3\nrelay_ok 4 1700000000000\n";
+  auto s = parse_scrape(text);
+  EXPECT_EQ(s.malformed, 2u);
+  EXPECT_EQ(s.sum("relay_sink_delivered_total"), 9);
+  EXPECT_EQ(s.sum("relay_sink_delivered_total", {{"sink", "odd \"name\"\\x"}}), 2);
+  EXPECT_EQ(s.sum("relay_ok"), 4) << "a timestamp after the value";
+  EXPECT_EQ(s.types.at("relay_sink_request_seconds"), "histogram");
+  auto b = s.buckets("relay_sink_request_seconds", {{"sink", "crm"}});
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_TRUE(std::isinf(b.back().first));
+  EXPECT_EQ(b.back().second, 5);
+  EXPECT_DOUBLE_EQ(*quantile(0.5, b), 0.01 + (0.1 - 0.01) * (2.5 - 2) / 2);  // within the second bucket
+  EXPECT_DOUBLE_EQ(*quantile(0.99, b), 0.1 + (1 - 0.1) * (4.95 - 4) / 1);
+  EXPECT_FALSE(quantile(0.5, {{0.1, 0}, {std::numeric_limits<double>::infinity(), 0}}));
+  EXPECT_EQ(bucket_delta(b, b).back().second, 0);
+}
+
+TEST(TopView, AFrameShowsRatesPerKindSinksAndLatencies) {
+  auto at = [](double routed_end, double delivered, double breaker) {
+    return "relay_events_routed_total{kind=\"end\"} " + std::to_string(routed_end) + "\n" +
+           "relay_events_routed_total{kind=\"start\"} 10\n"
+           "relay_source_connected{stream=\"channel lane 0\"} 1\n"
+           "relay_forwards_total{outcome=\"forwarded\"} 4\nrelay_forwards_total{outcome=\"failed\"} 0\n"
+           "relay_outbox_pending 3\nrelay_outbox_oldest_age_seconds 1.5\n"
+           "relay_sink_delivered_total{sink=\"eventbridge\"} " + std::to_string(delivered) + "\n" +
+           "relay_sink_breaker_state{sink=\"eventbridge\"} " + std::to_string(breaker) + "\n" +
+           "relay_sink_request_seconds_bucket{sink=\"eventbridge\",le=\"0.01\"} 4\n"
+           "relay_sink_request_seconds_bucket{sink=\"eventbridge\",le=\"+Inf\"} 4\n";
+  };
+  auto before = parse_scrape(at(10, 100, 0)), now = parse_scrape(at(30, 140, 2));
+  auto frame = render_top_frame({"http://127.0.0.1:9464", &before, &now, 2, ""});
+  EXPECT_NE(frame.find("genesys-relay top — http://127.0.0.1:9464"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("end 10.0"), std::string::npos) << frame;        // (30 − 10) / 2 s
+  EXPECT_NE(frame.find("start 0.0"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("streams connected 1/1"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("forwarded 4"), std::string::npos) << frame;
+  EXPECT_EQ(frame.find("failed 0"), std::string::npos) << "outcomes that never happened are left out";
+  EXPECT_NE(frame.find("outbox   pending 3   oldest 1.5 s"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("eventbridge             140     20.0"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("OPEN"), std::string::npos) << frame;
+  EXPECT_NE(frame.find("5.0 ms"), std::string::npos) << "p50 within the first bucket, since start: " << frame;
+  auto first = render_top_frame({"demo", nullptr, &now, 1, "connecting"});
+  EXPECT_NE(first.find("end -"), std::string::npos) << "no rate before a second scrape: " << first;
+  EXPECT_NE(first.find("  connecting\n"), std::string::npos);
 }
 
 }  // namespace

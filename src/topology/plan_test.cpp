@@ -296,6 +296,17 @@ TEST_F(Config, WebhookTokensNeverAppearInErrors) {
   EXPECT_EQ(e.find("crm-t0ken-value"), std::string::npos);
 }
 
+// A shorthand file's [state] table counts (it was ignored: dlq on the demo's state read the default
+// database); forwarder.state_path is the same setting, so both is an error.
+TEST_F(Config, TheShorthandReadsTheStateTableAndRefusesTwoStatePaths) {
+  EXPECT_EQ(parse("[state]\npath = \"/var/lib/x/state.db\"\nretention_h = 48\n", "relay.toml", fake_env, purpose::inspect)
+                .delivery.state_path,
+            "/var/lib/x/state.db");
+  EXPECT_EQ(parse("[state]\nretention_h = 48\n", "relay.toml", fake_env, purpose::inspect).delivery.state_retention.count(), 48);
+  EXPECT_EQ(error_of("[state]\npath = \"a.db\"\n[forwarder]\nstate_path = \"b.db\"\n", purpose::inspect),
+            "relay.toml:4: forwarder.state_path and state.path are the same setting: set one");
+}
+
 TEST_F(Config, EveryExampleConfigParses) {
   g_env["CRM_WEBHOOK_TOKEN"] = "t";  // real-org.toml's token reference
   g_env["CREDENTIALS_DIRECTORY"] = dir_;  // systemd.toml's credentials
