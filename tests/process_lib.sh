@@ -34,6 +34,7 @@ tls_verify = false
 [monitor]
 queues = ["6a0f0e9c-0d3e-4c7b-9a57-0a4a6f3a1b22", "0c7d5a12-77e1-4f0a-8a0e-3b8f1f2d9e44"]
 reconnect_max_delay_ms = 1000
+ready_reconnect_budget_s = 1
 [retry]
 base_ms = 50
 [forwarder]

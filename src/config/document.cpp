@@ -67,7 +67,7 @@ struct shorthand_reader {
   std::vector<std::string> sources(const section& mon) {
     mon.reject_unknown({"transports", "queues", "users", "topics", "event_types", "media_types", "max_retries",
                         "reconnect_max_delay_ms", "heartbeat_timeout_ms", "rotate_before_expiry_s", "topics_per_channel",
-                        "max_payload_bytes", "json"});
+                        "max_payload_bytes", "json", "ready_reconnect_budget_s"});
     std::vector<std::string> ids;
     auto transports = mon.has("transports") ? mon.strings("transports") : std::vector<std::string>{"notifications"};
     for (auto& t : transports) {
@@ -154,7 +154,7 @@ struct shorthand_reader {
   // state_retention_h are [state] path and retention_h.
   void globals(const section& mon, const section& fw) {
     doc.shorthand_globals_.emplace_back("monitor", mon.only({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json",
-                                                                  "transports"}));  // kept for messages that name it
+                                                                  "transports", "ready_reconnect_budget_s"}));  // kept for messages that name it
     // [state] itself counts too (it was ignored when the file had no [forwarder] keys for it).
     auto state = table("state");
     for (auto [from, to] : {std::pair{"state_path", "path"}, std::pair{"state_retention_h", "retention_h"}}) {

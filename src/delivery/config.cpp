@@ -5,7 +5,7 @@ namespace grm::delivery {
 delivery_settings parse_delivery(const config::section& st, const config::section& ob) {
   st.reject_unknown({"path", "retention_h"});
   ob.reject_unknown({"max_pending", "max_age_h", "synchronous", "retry_max_delay_s", "breaker_failures", "breaker_open_s",
-                     "breaker_max_open_s"});
+                     "breaker_max_open_s", "breaker_ready_budget_s"});
   delivery_settings d;
   d.state_path = st.string("path").value_or(d.state_path);
   d.state_retention = std::chrono::hours{st.integer("retention_h", 1, 24 * 366 * 10).value_or(24 * 7)};
@@ -18,6 +18,7 @@ delivery_settings parse_delivery(const config::section& st, const config::sectio
   o.breaker.open_for = std::chrono::seconds{ob.integer("breaker_open_s", 1, 86'400).value_or(5)};
   o.breaker.max_open_for = std::chrono::seconds{ob.integer("breaker_max_open_s", 1, 86'400).value_or(300)};
   if (o.breaker.max_open_for < o.breaker.open_for) o.breaker.max_open_for = o.breaker.open_for;
+  o.breaker.ready_budget = std::chrono::seconds{ob.integer("breaker_ready_budget_s", 0, 86'400).value_or(300)};
   return d;
 }
 

@@ -56,6 +56,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
   outbox& box;
   driver_options options;
   log_fn log;
+  steady_clock::time_point opened_at{};  // when the breaker last left closed
   metrics::histogram request_seconds{metrics::latency_buckets()};  // send → answer (or timeout, or no answer)
   asio::steady_timer changed;  // woken by wake(), a finished request, stop()
   task_group requests;
@@ -82,6 +83,7 @@ struct driver::impl : std::enable_shared_from_this<impl> {
       return;
     open_for = probe_failed ? std::min(open_for * 2, options.breaker.max_open_for) : options.breaker.open_for;
     reopen_at = steady_clock::now() + open_for;
+    if (stats.breaker == breaker_state::closed) opened_at = steady_clock::now();
     stats.breaker = breaker_state::open;
     ++stats.breaker_opened;
     report(severity::warn, fmt::format("circuit open after {} consecutive failed requests; probing again in {} ms; last "
@@ -342,8 +344,12 @@ health::result driver::health() const {
   if (own.state != health::status::ok) return own;
   auto& s = impl_->stats;
   if (s.breaker == breaker_state::closed) return {};
-  return {health::status::failing, fmt::format("circuit {} after {} consecutive failed requests; last error: {}",
-                                               to_string(s.breaker), impl_->consecutive_failures, s.last_error)};
+  auto open = std::chrono::duration_cast<seconds>(steady_clock::now() - impl_->opened_at);
+  auto within = open < impl_->options.breaker.ready_budget;  // a budget of 0: not ready at once
+  return {within ? health::status::degraded : health::status::failing,
+          fmt::format("circuit {} for {} s (readiness fails after {} s) after {} consecutive failed requests; last error: {}",
+                      to_string(s.breaker), open.count(), impl_->options.breaker.ready_budget.count(),
+                      impl_->consecutive_failures, s.last_error)};
 }
 
 void driver::export_metrics(metrics::exposition& x) const {

@@ -38,6 +38,7 @@ struct breaker_options {
   int failures_to_open = 5;                        // consecutive failed requests
   std::chrono::milliseconds open_for{5'000};       // before the first probe
   std::chrono::milliseconds max_open_for{300'000}; // the wait doubles up to this while probes fail
+  std::chrono::seconds ready_budget{300};          // open (or half-open) longer than this: not ready
 };
 
 struct driver_options {

@@ -362,6 +362,17 @@ TEST(Driver, RetriesStopAtTheOutboxsMaxAgeWithADeadLetterSayingSo) {
   run_until(ioc, [&] { return done.wait_for(seconds{0}) == std::future_status::ready; });
 }
 
+TEST(Driver, ABreakerOpenPastItsReadinessBudgetFailsTheCheck) {
+  auto o = fast();
+  o.breaker.ready_budget = seconds{0};
+  driver_fixture f(o);
+  for (int i = 0; i < 100; ++i) f.sink_a.script.push_back(outage);
+  f.accept(1);
+  ASSERT_TRUE(run_until(f.ioc, [&] { return f.a->stats().breaker_opened >= 1; }));
+  EXPECT_EQ(f.a->health().state, health::status::failing);
+  EXPECT_NE(f.a->health().detail.find(" s (readiness fails after 0 s) after "), std::string::npos) << f.a->health().detail;
+}
+
 TEST(Driver, TheBreakerOpensProbesAndCloses) {
   driver_fixture f;
   for (int i = 0; i < 3; ++i) f.sink_a.script.push_back(outage);  // opens it
@@ -369,8 +380,9 @@ TEST(Driver, TheBreakerOpensProbesAndCloses) {
   f.accept(1);
   ASSERT_TRUE(run_until(f.ioc, [&] { return f.a->stats().breaker_opened == 2; })) << ::testing::PrintToString(f.logs);
   EXPECT_EQ(f.a->stats().breaker, breaker_state::open);
-  EXPECT_EQ(f.a->health().state, health::status::failing);
-  EXPECT_EQ(f.a->health().detail, "circuit open after 4 consecutive failed requests; last error: HTTP503: service unavailable");
+  EXPECT_EQ(f.a->health().state, health::status::degraded) << "open for less than outbox.breaker_ready_budget_s";
+  EXPECT_EQ(f.a->health().detail, "circuit open for 0 s (readiness fails after 300 s) after 4 consecutive failed requests; last "
+                                  "error: HTTP503: service unavailable");
   EXPECT_TRUE(f.logged("sink a: circuit open after 3 consecutive failed requests; probing again in 20 ms"));
   EXPECT_TRUE(f.logged("sink a: circuit open after 4 consecutive failed requests; probing again in 40 ms")) << "the wait doubles";
   ASSERT_TRUE(run_until(f.ioc, [&] { return f.finals.size() == 1; })) << ::testing::PrintToString(f.logs);

@@ -12,7 +12,14 @@ std::string json_string(std::string_view s) { return boost::json::serialize(boos
 
 }  // namespace
 
-std::string_view to_string(status s) noexcept { return s == status::ok ? "ok" : "failing"; }
+std::string_view to_string(status s) noexcept {
+  switch (s) {
+    case status::ok: return "ok";
+    case status::degraded: return "degraded";
+    case status::failing: return "failing";
+  }
+  return "?";
+}
 
 void registry::add(std::string name, check c) {
   std::lock_guard lock(mu_);
@@ -32,21 +39,22 @@ std::vector<named_result> registry::evaluate() const {
 
 bool registry::ready() const {
   for (auto& n : evaluate())
-    if (n.r.state != status::ok) return false;
+    if (n.r.state == status::failing) return false;
   return true;
 }
 
 std::string registry::render_json(bool readiness) const {
   auto results = evaluate();
-  bool all_ok = true;
+  bool all_ok = true, any_failing = false;
   std::string checks;
   for (auto& n : results) {
     all_ok = all_ok && n.r.state == status::ok;
+    any_failing = any_failing || n.r.state == status::failing;
     if (!checks.empty()) checks += ',';
     checks += fmt::format(R"({{"name":{},"status":"{}"{}}})", json_string(n.name), to_string(n.r.state),
                           n.r.detail.empty() ? "" : ",\"detail\":" + json_string(n.r.detail));
   }
-  auto overall = all_ok ? "ok" : readiness ? "not ready" : "degraded";
+  auto overall = all_ok ? "ok" : readiness && any_failing ? "not ready" : "degraded";
   return fmt::format(R"({{"status":"{}","checks":[{}]}})", overall, checks) + "\n";
 }
 

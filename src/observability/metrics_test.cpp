@@ -136,6 +136,20 @@ TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   EXPECT_EQ(http.stats().connections_opened, 1u) << "one keep-alive connection for all requests";
 }
 
+// A problem within its budget is degraded: named in both answers, but ready (200).
+TEST(Health, DegradedIsNamedButStillReady) {
+  health::registry checks;
+  health::status state = health::status::degraded;
+  checks.add("sink crm", [&] { return health::result{state, "circuit open for 12 s"}; });
+  EXPECT_TRUE(checks.ready());
+  EXPECT_EQ(checks.render_json(true),
+            R"({"status":"degraded","checks":[{"name":"sink crm","status":"degraded","detail":"circuit open for 12 s"}]})" "\n");
+  state = health::status::failing;
+  EXPECT_FALSE(checks.ready());
+  EXPECT_EQ(checks.render_json(true),
+            R"({"status":"not ready","checks":[{"name":"sink crm","status":"failing","detail":"circuit open for 12 s"}]})" "\n");
+}
+
 // [metrics] bearer_token: every path needs the token; without it or with another, 401 and a
 // challenge, and the body names the setting, never the token.
 TEST(MetricsServer, ABearerTokenGuardsEveryPath) {

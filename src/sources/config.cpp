@@ -30,8 +30,10 @@ void parse_monitor(const config::section& mon, const net::retry_policy& api_retr
       if (mon.has(key))
         mon.fail(key, "'" + mon.qualified(key) + "' belongs to a source when the file has [sources] tables: set it in "
                       "[sources.<id>] (docs/configuration.md)");
-  if (shorthand) mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json", "transports"});
-  else mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json"});
+  if (shorthand)
+    mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json", "transports", "ready_reconnect_budget_s"});
+  else mon.reject_unknown({"max_retries", "reconnect_max_delay_ms", "max_payload_bytes", "json", "ready_reconnect_budget_s"});
+  m.ready_reconnect_budget = std::chrono::seconds{mon.integer("ready_reconnect_budget_s", 0, 3600).value_or(30)};
   m.reconnect.max_retries = static_cast<int>(mon.integer("max_retries", 0, 1'000'000'000).value_or(0));
   m.max_payload_bytes = static_cast<std::size_t>(mon.integer("max_payload_bytes", 1, 64 << 20).value_or(256 * 1024));
   json_output = mon.boolean("json").value_or(false);

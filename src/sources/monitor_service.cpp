@@ -102,8 +102,12 @@ void monitor_service::add_health_checks(health::registry& health) {
   auto* d = impl_.get();
   health.add("genesys streams", [d] {
     std::string failing;
+    bool beyond_budget = false;
+    auto budget = d->settings.ready_reconnect_budget;
     for (auto& [name, st] : d->stats.streams) {
       if (st.connected) continue;
+      // Never connected yet ("connecting"), or down for longer than the budget: not ready.
+      beyond_budget = beyond_budget || st.consecutive_failures == 0 || std::chrono::system_clock::now() - st.failing_since > budget;
       if (!failing.empty()) failing += "; ";
       failing += name + (st.consecutive_failures == 0
                              ? ": connecting"
@@ -112,7 +116,10 @@ void monitor_service::add_health_checks(health::registry& health) {
                                    "; last error: " + st.last_error);
     }
     if (d->stats.streams.empty()) failing = "not started";
-    return failing.empty() ? health::result{} : health::result{health::status::failing, failing};
+    if (failing.empty()) return health::result{};
+    if (d->stats.streams.empty() || beyond_budget) return health::result{health::status::failing, failing};
+    return health::result{health::status::degraded, failing + " (within monitor.ready_reconnect_budget_s = " +
+                                                        std::to_string(budget.count()) + ")"};
   });
 }
 

@@ -34,6 +34,8 @@ struct monitor_settings {
   pipeline::event_filter sse_filter;  // what the sse source passes on
   std::size_t max_payload_bytes = pipeline::event_decoder::default_max_payload_bytes;
   pipeline::tracker_limits tracker;
+  // A stream reconnecting for less than this is degraded, not failing: /readyz stays 200.
+  std::chrono::seconds ready_reconnect_budget{30};
 };
 
 class monitor_service final {
