@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "log_format.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -87,7 +88,7 @@ int run_monitor(const monitor_args& args) {
     topology::service_hooks hooks{&registry, &health,
                                   // a live monitor: flush each line
                                   [json](const lifecycle_event& e) { std::cout << event_line(e, json) << std::endl; },
-                                  print_stream_error, {}};
+                                  print_stream_error, {}, module_log};
     auto listen = layout.metrics_listen;
     auto token = layout.metrics_token;
     if (auto exposed = layout.metrics_exposure()) spdlog::warn("{}", *exposed);

@@ -24,6 +24,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "log_format.hpp"
 #include "core/error.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
@@ -130,6 +131,7 @@ int run_demo(const demo_args& args) {
   std::map<std::string, int> outcomes;
   topology::service_hooks hooks;
   hooks.metrics = &registry;
+  hooks.module_log = module_log;
   hooks.health = &health;
   hooks.on_event = [&](const lifecycle_event& e) {
     bool sse = fields_of(e).origin.starts_with("sse:");

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "log_format.hpp"
 #include "core/error.hpp"
 #include "genesys/api.hpp"
 #include "observability/metrics.hpp"
@@ -78,7 +79,10 @@ int run_forward(const forward_args& args) {
     // --no-state skips the "done once" keys; the outbox stays durable (accepted is never memory-only).
     if (args.no_state) layout.sentiment->settings.idempotency = false;
     layout.sentiment->settings.triggers.periodic = std::chrono::seconds{0};
-    svc = std::make_unique<topology::service>(ioc.get_executor(), std::move(layout), topology::purpose::forward, log_line);
+    topology::service_hooks hooks;
+    hooks.module_log = module_log;
+    svc = std::make_unique<topology::service>(ioc.get_executor(), std::move(layout), topology::purpose::forward, log_line,
+                                              std::move(hooks));
   } catch (const relay_error& e) {
     std::cerr << "genesys-relay forward: " << e.what() << "\n";
     return 2;

@@ -34,6 +34,23 @@ class json_lines final : public spdlog::formatter {
 
 }  // namespace
 
+std::function<void(grm::severity, std::string_view)> module_log(std::string_view module) {
+  auto name = "genesys-relay." + std::string(module);
+  auto logger = spdlog::get(name);
+  if (!logger) {
+    auto& sinks = spdlog::default_logger()->sinks();
+    logger = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());
+    spdlog::initialize_logger(logger);  // the registry's format and level
+  }
+  return [logger](grm::severity s, std::string_view m) {
+    auto level = s == grm::severity::debug  ? spdlog::level::debug
+                 : s == grm::severity::info ? spdlog::level::info
+                 : s == grm::severity::warn ? spdlog::level::warn
+                                            : spdlog::level::err;
+    logger->log(level, "{}", m);
+  };
+}
+
 void configure_logging(const std::string& format, const std::string& level) {
   // Logs go to stderr: stdout carries the events (`monitor --json` is piped into other tools).
   auto logger = spdlog::stderr_color_mt("genesys-relay");

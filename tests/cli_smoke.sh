@@ -231,9 +231,9 @@ GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=log-canary-secret 
   "$bin" monitor -c "$tmp/unreachable.toml" >/dev/null 2>"$tmp/json.err" || true
 # Each line one object: time, level, logger, message in that order (no python or jq on a fresh machine).
 [ -s "$tmp/json.err" ] || fail "no log lines"
-bad=$(grep -vE '^\{"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"[a-z]+","logger":"genesys-relay","message":".*"\}$' "$tmp/json.err" || true)
+bad=$(grep -vE '^\{"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"[a-z]+","logger":"genesys-relay(\.[a-z]+)?","message":".*"\}$' "$tmp/json.err" || true)
 [ -z "$bad" ] || fail "log lines that are not JSON objects of time, level, logger, message: $(echo "$bad" | head -3)"
-grep -q '"level":"warning","logger":"genesys-relay","message":"authentication: cannot connect to 127.0.0.1:9' "$tmp/json.err" \
+grep -q '"level":"warning","logger":"genesys-relay.sources","message":"authentication: cannot connect to 127.0.0.1:9' "$tmp/json.err" \
   || fail "no JSON warning for the unreachable login host: $(head -3 "$tmp/json.err")"
 grep -q log-canary-secret "$tmp/json.err" && fail "the secret reached the log"
 GENESYSCLOUD_OAUTHCLIENT_ID=x GENESYSCLOUD_OAUTHCLIENT_SECRET=log-canary-secret timeout -s INT 2 \

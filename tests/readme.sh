@@ -14,11 +14,14 @@ awk '/^```sh$/{on=1; next} /^```/{on=0} on' "$readme" | sed -e :a -e '/\\$/N; s/
   | grep -v -E '^\./scripts/(demo|test)( |$)' >commands.sh
 [ "$(grep -c . commands.sh)" -ge 15 ] || fail "too few README commands found: $(cat commands.sh)"
 cp commands.sh run.sh
+# In a session of its own: whatever the commands leave running is killed with the group, and
+# nothing of another test (whose relay may also read a relay.toml) is touched.
+setsid bash -euo pipefail run.sh >readme.out 2>readme.err &
+group=$!
 set +e
-bash -euo pipefail run.sh >readme.out 2>readme.err; code=$?
+wait $group; code=$?
 set -e
-for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-pkill -f "genesys-relay (sim|monitor) .*relay.toml" 2>/dev/null || true
+kill -TERM -- "-$group" 2>/dev/null || true
 [ $code -eq 0 ] || fail "a README command failed (exit $code): $(tail -5 readme.err)"
 grep -q "genesys-relay demo summary" readme.out || fail "the demo's summary is missing"
 grep -q "^ok   sink eventbridge: " readme.out || fail "validate --check-connectivity: $(grep -E '^(ok|FAIL)' readme.out)"

@@ -58,14 +58,15 @@ struct service::impl {
         use(u),
         log(std::move(lg)),
         hooks(std::move(h)),
+        delivery_log(log_of("delivery")),
         db(layout.delivery.state_path.empty() ? ":memory:" : layout.delivery.state_path, layout.delivery.sync,
            kStateBusyTimeout),
         state(db),
-        delivery(ex, db, layout.delivery.outbox, log) {
+        delivery(ex, db, layout.delivery.outbox, delivery_log) {
     if (use != purpose::inspect) {
       auto& g = layout.genesys;
       session = std::make_unique<genesys::api_session>(ex, g.http, g.login_base, g.api_base, g.credentials, g.api_retry);
-      session->api.budget().set_log(log);
+      session->api.budget().set_log(log_of("genesys"));
       if (hooks.metrics) session->api.budget().register_metrics(*hooks.metrics);
     }
     build_sinks();
@@ -79,7 +80,7 @@ struct service::impl {
 
   void build_sinks() {
     if (use == purpose::inspect) return;
-    auto ctx = sink_context(executor, clients, session ? &session->api : nullptr, log);
+    auto ctx = sink_context(executor, clients, session ? &session->api : nullptr, log_of("sinks"));
     for (auto& s : layout.sinks) {
       if (!layout.builds(s, use)) continue;
       delivery.add_sink(s.id, s.component->build(ctx), s.component->delivery);
@@ -98,7 +99,7 @@ struct service::impl {
     if (!layout.audit.path.empty()) audit_file = std::make_unique<sinks::file::audit_log>(layout.audit);
     audit = std::make_unique<sinks::file::audit_trail>(audit_file.get(), state);
     sentiment::forwarding_parts parts{delivery, state, *audit, targets(sp.id), targets(sp.id + ".alerts")};
-    forwarding = std::make_unique<sentiment::forwarding_service>(executor, session->api, sp.settings, std::move(parts), log,
+    forwarding = std::make_unique<sentiment::forwarding_service>(executor, session->api, sp.settings, std::move(parts), log_of("sentiment"),
                                                                  hooks.metrics);
     if (hooks.on_report) forwarding->on_report(hooks.on_report);
     if (hooks.health) forwarding->add_health_checks(*hooks.health);
@@ -111,11 +112,12 @@ struct service::impl {
     bool lifecycle_sinks = false;
     for (auto& [id, r] : routes) lifecycle_sinks = lifecycle_sinks || !r.sinks.empty();
     if (lifecycle_sinks) {
-      publisher = std::make_unique<pipeline::lifecycle_publisher>(executor, delivery.box(), kLifecycleQueue, log);
+      publisher = std::make_unique<pipeline::lifecycle_publisher>(executor, delivery.box(), kLifecycleQueue, log_of("pipeline"));
       if (hooks.metrics) publisher->register_metrics(*hooks.metrics);
     }
     router.on_any([this](const lifecycle_event& e) { dispatch(e); });
-    monitor = std::make_unique<sources::monitor_service>(executor, *session, layout.monitor, router, log, hooks.on_stream_error);
+    monitor = std::make_unique<sources::monitor_service>(executor, *session, layout.monitor, router, log_of("sources"),
+                                                         hooks.on_stream_error);
     if (hooks.health) monitor->add_health_checks(*hooks.health);
     if (forwarding) forwarding->set_streams_connected([m = monitor.get()] { return m->streams_connected(); });
   }
@@ -211,6 +213,8 @@ struct service::impl {
   purpose use;
   log_fn log;
   service_hooks hooks;
+  log_fn log_of(std::string_view module) const { return hooks.module_log ? hooks.module_log(module) : log; }
+  log_fn delivery_log;
   delivery::database db;
   delivery::idempotency_store state;
   std::vector<std::unique_ptr<net::http_client>> clients;  // before the sinks that use them

@@ -49,6 +49,9 @@ struct service_hooks {
   std::function<void(const lifecycle_event&)> on_event;  // every event a source passes on (the monitor prints them)
   std::function<void(const pipeline::stream_error&)> on_stream_error;
   std::function<void(const sentiment::forward_report&)> on_report;
+  // One logger per module: when set, each part gets the log of its module ("sources", "sentiment",
+  // "delivery", "sinks", "genesys", "pipeline") instead of the one log the service was given.
+  std::function<log_fn(std::string_view module)> module_log;
 };
 
 class service final {
