@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -871,6 +872,9 @@ TEST(Topology, LifecycleEventsReachTheSinksThatNameTheirSourceOrFilter) {
   };
   while (!settled() && steady_clock::now() < deadline) ioc.run_one_for(milliseconds{50});
   bool done = settled();
+  // The simulator counts a wrap before its frames reach us: a chat end may still arrive while the
+  // relay stops (accepted, then delivered or left pending). What had arrived by now was posted.
+  auto ended_when_settled = ended_chats;
   relay.stop();
   ioc.restart();
   while (run.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{50});
@@ -886,8 +890,10 @@ TEST(Topology, LifecycleEventsReachTheSinksThatNameTheirSourceOrFilter) {
     posted.insert(std::string(o.at("conversationId").as_string()));
     keys.insert(r.idempotency_key);
   }
-  EXPECT_EQ(posted, ended_chats) << "each chat end, and only those";
-  EXPECT_EQ(keys.size(), ended_chats.size());
+  EXPECT_TRUE(std::includes(posted.begin(), posted.end(), ended_when_settled.begin(), ended_when_settled.end()))
+      << "each chat end that had arrived";
+  EXPECT_TRUE(std::includes(ended_chats.begin(), ended_chats.end(), posted.begin(), posted.end())) << "and only chat ends";
+  EXPECT_EQ(keys.size(), posted.size());
   EXPECT_GT(events, ended_chats.size()) << "the archive has every kind, of every medium";
 }
 
