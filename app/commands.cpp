@@ -174,9 +174,11 @@ int run_config(const config_args& args) {
 
 namespace {
 
-// One line per component: what was called and what it answered.
-bool check_connectivity(topology::plan& p) {
+// One line per component: what was called and what it answered. The plan is moved in, after the
+// io_context, so that the components' credential caches (their timers) go before it.
+bool check_connectivity(topology::plan&& layout) {
   asio::io_context ioc(1);
+  auto p = std::move(layout);
   auto done = asio::co_spawn(ioc, topology::check_connectivity(p, log_line), asio::use_future);
   ioc.run();
   bool ok = true;
@@ -206,7 +208,7 @@ int run_validate(const validate_args& args) {
                            p.shorthand ? " (shorthand form)" : "", p.sources.size(), p.filters.size() + (p.sentiment ? 1 : 0),
                            p.sinks.size());
   if (!args.check_connectivity) return 0;
-  return check_connectivity(p) ? 0 : 3;
+  return check_connectivity(std::move(p)) ? 0 : 3;
 }
 
 int run_sse_parse(const sse_parse_args& args) {

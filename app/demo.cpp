@@ -156,11 +156,22 @@ int run_demo(const demo_args& args) {
   std::string failure;
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  // Like `monitor`: stop() lets work in flight finish, but only for shutdown_timeout_s; then what
+  // is unfinished is abandoned (pending in the demo's state), so the demo ends in bounded time.
+  asio::steady_timer deadline(ioc);
+  auto finish = [&] {
+    relay.stop();
+    deadline.expires_after(relay.layout().shutdown_timeout);
+    deadline.async_wait([&](auto ec) {
+      if (!ec) relay.cancel();
+    });
+  };
   signals.async_wait([&](auto ec, int) {
-    if (!ec) relay.stop();
+    if (!ec) finish();
   });
   asio::co_spawn(ioc, relay.run(), [&](std::exception_ptr e) {
     signals.cancel();
+    deadline.cancel();
     if (!e) return;
     failed = true;
     try {
@@ -196,7 +207,7 @@ int run_demo(const demo_args& args) {
       // The live view: every second on a terminal (drawn in place), every 5 s otherwise.
       if (!args.json && ++ticks % (live ? 4 : 20) == 0) draw(live ? 1.0 : 5.0, false);
       if (frac >= 1.0) {
-        relay.stop();
+        finish();
         co_return;
       }
     }

@@ -75,10 +75,10 @@ gone() { ! "${tm[@]}" has-session -t top 2>/dev/null; }
 wait_for 5 gone || { "${tm[@]}" kill-server; fail "q did not quit the live view"; }
 echo "metrics: top --once and the live view under tmux ok"
 # The demo on a terminal: the same view drawn in place, then the summary.
-"${tm[@]}" new-session -d -s demo -x 140 -y 60 "$bin demo --duration 4; sleep 60"
+"${tm[@]}" new-session -d -s demo -x 140 -y 60 "$bin demo --duration 4; sleep 120"
 demo_pane() { "${tm[@]}" capture-pane -p -t demo 2>/dev/null; }
 wait_for 10 sh -c "$(printf '%q ' "${tm[@]}") capture-pane -p -t demo | grep -q '(every 1 s)'" || fail "the demo's live view: $(demo_pane)"
-wait_for 20 sh -c "$(printf '%q ' "${tm[@]}") capture-pane -p -t demo | grep -q 'files to look at'" || fail "the demo's summary: $(demo_pane)"
+wait_for 90 sh -c "$(printf '%q ' "${tm[@]}") capture-pane -p -t demo | grep -q 'files to look at'" || fail "the demo's summary: $(demo_pane)"
 "${tm[@]}" kill-server 2>/dev/null || true
 echo "metrics: the demo's live view under tmux ok"
 echo "metrics: $(grep -c '^# TYPE' scrape3.txt) families, promtool clean on 3 scrapes under load"
