@@ -20,7 +20,7 @@ start_sim() {
   sim=$!; track "$sim"
   wait_for 10 grep -q "CRM webhook receiver" "$tmp/sim.out" || fail "the simulator did not start"
 }
-gport=$(free_port); aport=$(free_port); cport=$(free_port)
+read -r gport aport cport <<<"$(free_ports)"
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
 write_config() {  # write_config FILE STATE CRM_TIMEOUT_MS SHUTDOWN_S

@@ -12,7 +12,7 @@ bin="$1"
 name=loss
 source "$(dirname "$0")/process_lib.sh"
 rate=4 conversations=520
-gport=$(free_port); aport=$(free_port); cport=$(free_port)
+read -r gport aport cport <<<"$(free_ports)"
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
 start_aws() {

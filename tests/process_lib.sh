@@ -10,6 +10,13 @@ wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" 2>/dev
 alive() { kill -0 "$1" 2>/dev/null; }
 track() { pids+=("$1"); }
 free_port() { "$bin" sim --port 0 --duration 0.01 | grep -o 'https://127.0.0.1:[0-9]*' | head -1 | grep -o '[0-9]*$'; }
+# Three distinct free ports (the kernel may hand the same ephemeral port out twice in a row).
+free_ports() {
+  local a b c
+  a=$(free_port); b=$(free_port); while [ "$b" = "$a" ]; do b=$(free_port); done
+  c=$(free_port); while [ "$c" = "$a" ] || [ "$c" = "$b" ]; do c=$(free_port); done
+  echo "$a $b $c"
+}
 # The relay with the simulators' credentials in a clean environment; $relay and $mport are set.
 start_relay() {  # start_relay CONFIG LOG
   env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
