@@ -15,18 +15,12 @@ WORKING_GENESYS=sim-secret WORKING_AWS=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 printf '%s\n' "$C_HMAC" >hmac.secret
 printf '%s\n' "$C_SCRAPE" >scrape.token
 
-"$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out sim-certs.pem --rate 10 --with-proxy --duration 120 \
-  >simulators.txt 2>&1 &
-track $!
-wait_for 10 grep -q "CONNECT proxy" simulators.txt || fail "the simulators did not start"
+start_simulators --rate 10 --with-proxy --duration 120
 "$bin" sim --port 0 --forbid --cert-out forbid-certs.pem --duration 120 >forbidding.txt 2>&1 &
 track $!
 wait_for 10 grep -q "API:" forbidding.txt || fail "the forbidding simulator did not start"
-api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' simulators.txt | grep -o '[0-9]*$')
-eb=$(grep -o 'AWS emulator listening on https://127.0.0.1:[0-9]*' simulators.txt | grep -o '[0-9]*$')
-crm=$(grep -o 'CRM webhook receiver: *https://127.0.0.1:[0-9]*' simulators.txt | grep -o '[0-9]*$')
-proxy=$(grep -o 'CONNECT proxy: *http://127.0.0.1:[0-9]*' simulators.txt | grep -o '[0-9]*$')
-forbid_api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' forbidding.txt | grep -o '[0-9]*$')
+proxy=$(port_in simulators.out 'CONNECT proxy: *http://127.0.0.1:')
+forbid_api=$(port_in forbidding.txt 'API: *https://127.0.0.1:')
 
 config() {  # config API_PORT CA_FILE: every secret by reference
   cat <<TOML
@@ -75,11 +69,13 @@ config "$api" "$tmp/sim-certs.pem" >relay.toml
 config "$forbid_api" "$tmp/forbid-certs.pem" >forbidden.toml
 config "$api" "" | sed '/^ca_file = ""$/d' >untrusted.toml
 # A clean environment with the secrets as canaries (or working ones) in variables only.
-# exec: in the background, $! is then the relay itself (so a signal reaches it), not a subshell.
+# exec: in the background, $! is then the relay's timeout itself (so a signal reaches it), not a
+# subshell. --foreground: timeout passes a signal to the relay once (without it, also to its
+# process group, and the relay took the second SIGTERM as "exit at once").
 relay() {  # relay NAME GENESYS_SECRET AWS_SECRET [VAR=value...] -- ARGS...
   local out=$1 gs=$2 as=$3; shift 3
   local extra=(); while [ "$1" != "--" ]; do extra+=("$1"); shift; done; shift
-  exec timeout 90 env -i PATH="$PATH" HOME="$tmp" GENESYS_SECRET="$gs" AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY="$as" \
+  exec timeout --foreground 90 env -i PATH="$PATH" HOME="$tmp" GENESYS_SECRET="$gs" AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY="$as" \
     AWS_EC2_METADATA_DISABLED=true CRM_TOKEN="$C_CRM_TOKEN" "${extra[@]}" "$bin" "$@" >"out/$out.stdout" 2>"out/$out.stderr"
 }
 run() { (relay "$@"); }  # in a subshell: relay execs
