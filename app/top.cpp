@@ -10,10 +10,8 @@
 #include <boost/asio/use_future.hpp>
 
 #include <csignal>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include <termios.h>
 #include <unistd.h>
@@ -97,16 +95,12 @@ struct top_session {
 int run_top(const top_args& args) {
   grm::secret token;
   if (!args.token_file.empty()) {
-    std::ifstream in(args.token_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto t = ss.str();
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-    if (!in || t.empty()) {
+    auto t = read_secret_file(args.token_file);
+    if (!t || t->empty()) {
       std::cerr << "genesys-relay top: cannot read a token from '" << args.token_file << "'\n";
       return 2;
     }
-    token = grm::secret(std::move(t));
+    token = std::move(*t);
   }
   asio::io_context ioc(1);
   net::http_client_options o;

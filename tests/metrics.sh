@@ -8,16 +8,9 @@ name=metrics; bin="$1"; docs="$2"
 source "$(dirname "$0")/process_lib.sh"
 command -v promtool >/dev/null || fail "promtool is missing (Debian package prometheus; scripts/install-deps installs it)"
 cd "$tmp"
-"$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out sim-certs.pem --rate 20 --api-rate-limit 600 --duration 90 \
-  >simulators.out 2>&1 &
-track $!
-wait_for 10 grep -q "CRM webhook receiver" simulators.out || fail "the simulators did not start"
-api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
-eb=$(grep -o 'AWS emulator listening on https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
-crm=$(grep -o 'CRM webhook receiver: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
+start_simulators --rate 20 --api-rate-limit 600 --duration 90
 printf 'scrape-canary-token\n' >scrape.token
-"$bin" generate-config | sed -e "s/:9443/:$api/g; s/:9444/:$eb/g; s/:9445/:$crm/g" \
-  -e "s|^listen = \"127.0.0.1:9464\".*|listen = \"127.0.0.1:0\"\nbearer_token = \"file:$tmp/scrape.token\"|" >relay.toml
+simulator_config | sed -e "s|^listen = \"127.0.0.1:9464\".*|listen = \"127.0.0.1:0\"\nbearer_token = \"file:$tmp/scrape.token\"|" >relay.toml
 grep -q '^bearer_token = "file:' relay.toml || fail "could not set the bearer token in the generated config"
 start_relay relay.toml relay.err
 auth=(-H "Authorization: Bearer scrape-canary-token")

@@ -10,6 +10,20 @@ wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" 2>/dev
 alive() { kill -0 "$1" 2>/dev/null; }
 track() { pids+=("$1"); }
 free_port() { "$bin" sim --port 0 --duration 0.01 | grep -o 'https://127.0.0.1:[0-9]*' | head -1 | grep -o '[0-9]*$'; }
+# `sim --with-sinks` on free ports, certificates in sim-certs.pem, its output in simulators.out
+# (the cwd is $tmp); sets $api, $eb and $crm to the simulated org's, the AWS emulator's and the
+# CRM receiver's ports. Extra arguments go to sim.
+start_simulators() {
+  "$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out sim-certs.pem "$@" >simulators.out 2>&1 &
+  track $!
+  wait_for 10 grep -q "CRM webhook receiver" simulators.out || fail "the simulators did not start"
+  api=$(port_in simulators.out 'API: *https://127.0.0.1:')
+  eb=$(port_in simulators.out 'AWS emulator listening on https://127.0.0.1:')
+  crm=$(port_in simulators.out 'CRM webhook receiver: *https://127.0.0.1:')
+}
+port_in() { grep -o "$2[0-9]*" "$1" | head -1 | grep -o '[0-9]*$'; }  # port_in FILE PREFIX
+# The generated simulator config (genesys-relay generate-config) pointed at start_simulators' ports.
+simulator_config() { "$bin" generate-config | sed -e "s/:9443/:$api/g; s/:9444/:$eb/g; s/:9445/:$crm/g"; }
 # Three distinct free ports (the kernel may hand the same ephemeral port out twice in a row).
 free_ports() {
   local a b c

@@ -96,13 +96,8 @@ set -e
 echo "validate: files ok"
 
 # --check-connectivity against the simulated org, the AWS emulator and the CRM receiver.
-"$bin" sim --port 0 --with-sinks --aws-port 0 --crm-port 0 --cert-out sim-certs.pem --rate 1 --duration 60 >simulators.out 2>&1 &
-track $!
-wait_for 10 grep -q "CRM webhook receiver" simulators.out || fail "the simulators did not start"
-api=$(grep -o 'API: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
-eb=$(grep -o 'AWS emulator listening on https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
-crm=$(grep -o 'CRM webhook receiver: *https://127.0.0.1:[0-9]*' simulators.out | grep -o '[0-9]*$')
-sed -e "s/:9443/:$api/g; s/:9444/:$eb/g; s/:9445/:$crm/g" sim.toml >live.toml
+start_simulators --rate 1 --duration 60
+simulator_config >live.toml
 aws_ok=(AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true)
 out=$(run "${aws_ok[@]}" "$bin" validate -c live.toml --check-connectivity 2>live.err) || fail "connectivity failed: $out $(cat live.err)"
 expected="ok   genesys: GET https://127.0.0.1:$api/api/v2/tokens/me with a client-credentials token: HTTP 200

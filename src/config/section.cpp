@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
 
@@ -137,14 +135,10 @@ std::optional<grm::secret> section::secret_reference(std::string_view key, std::
 }
 
 grm::secret section::secret_file(std::string_view key, const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(key, qualified(key) + ": cannot read '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto text = ss.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (text.empty()) fail(key, qualified(key) + ": '" + path + "' is empty");
-  return grm::secret(std::move(text));
+  auto s = read_secret_file(path);
+  if (!s) fail(key, qualified(key) + ": cannot read '" + path + "'");
+  if (s->empty()) fail(key, qualified(key) + ": '" + path + "' is empty");
+  return std::move(*s);
 }
 
 std::optional<bool> section::boolean(std::string_view key) const {

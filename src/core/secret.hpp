@@ -5,6 +5,7 @@
 // an explicit reveal() at the one place that puts it on the wire.
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,10 @@ class secret final {
   }
   std::string value_;
 };
+
+// A secret kept in a file: its contents less trailing newlines (what `echo secret > file` leaves);
+// nullopt when the file cannot be read. The caller names the setting in its error.
+std::optional<secret> read_secret_file(const std::string& path);
 
 }  // namespace grm
 

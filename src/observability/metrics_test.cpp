@@ -5,6 +5,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <thread>
 
@@ -83,6 +84,32 @@ TEST(ListenAddress, ParsesHostPortAndRejectsWithTheKey) {
   }
 }
 
+// Sends the requests in order over `http` (one keep-alive connection), calling before(i) ahead of
+// request i, then stops the server; returns the answers.
+std::vector<net::http_response> send_all(asio::io_context& ioc, net::http_client& http, metrics_server& server,
+                                         std::vector<net::http_request> requests,
+                                         std::function<void(std::size_t)> before = [](std::size_t) {}) {
+  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
+    std::vector<net::http_response> out;
+    for (auto& req : requests) {
+      before(out.size());
+      auto res = co_await http.send(req);
+      out.push_back(std::move(res));
+    }
+    server.stop();
+    co_return out;
+  }, asio::use_future);
+  ioc.run();
+  return f.get();
+}
+
+net::http_request get(const metrics_server& server, std::string path, std::string authorization = {}) {
+  net::http_request req;
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + path;
+  if (!authorization.empty()) req.headers.push_back({"Authorization", std::move(authorization)});
+  return req;
+}
+
 TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   asio::io_context ioc;
   registry r;
@@ -95,26 +122,12 @@ TEST(MetricsServer, ServesTheRegistryAndHealthOverKeepAlive) {
   });
   metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0, &checks);
   net::http_client http(ioc.get_executor(), {});
-  auto base = "http://127.0.0.1:" + std::to_string(server.port());
-  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
-    std::vector<net::http_response> out;
-    for (auto path : {"/metrics", "/healthz", "/readyz", "/healthz", "/readyz", "/nope"}) {
-      if (out.size() == 3) audit_ok = false;
-      net::http_request req;
-      req.url = base + path;
-      auto res = co_await http.send(req);
-      out.push_back(std::move(res));
-    }
-    net::http_request post;
-    post.method = "POST";
-    post.url = base + "/metrics";
-    auto res = co_await http.send(post);
-    out.push_back(std::move(res));
-    server.stop();
-    co_return out;
-  }, asio::use_future);
-  ioc.run();
-  auto res = f.get();
+  std::vector<net::http_request> requests;
+  for (auto path : {"/metrics", "/healthz", "/readyz", "/healthz", "/readyz", "/nope", "/metrics"}) requests.push_back(get(server, path));
+  requests.back().method = "POST";
+  auto res = send_all(ioc, http, server, requests, [&](std::size_t i) {
+    if (i == 3) audit_ok = false;
+  });
   ASSERT_EQ(res.size(), 7u);
   EXPECT_EQ(res[0].status, 200u);
   EXPECT_NE(res[0].body.find("relay_frames_total 42\n"), std::string::npos) << res[0].body;
@@ -159,23 +172,10 @@ TEST(MetricsServer, ABearerTokenGuardsEveryPath) {
   health::registry checks;
   metrics_server server(ioc.get_executor(), r, "127.0.0.1", 0, &checks, grm::secret("scrape-canary-token"));
   net::http_client http(ioc.get_executor(), {});
-  auto base = "http://127.0.0.1:" + std::to_string(server.port());
-  auto f = asio::co_spawn(ioc, [&]() -> asio::awaitable<std::vector<net::http_response>> {
-    std::vector<net::http_response> out;
-    for (auto [path, auth] : {std::pair{"/metrics", ""}, std::pair{"/readyz", "Bearer wrong-token-of-same-len"},
-                              std::pair{"/healthz", "Bearer scrape-canary-tokenX"}, std::pair{"/metrics", "Bearer scrape-canary-token"},
-                              std::pair{"/readyz", "Bearer scrape-canary-token"}}) {
-      net::http_request req;
-      req.url = base + path;
-      if (*auth) req.headers.push_back({"Authorization", auth});
-      auto res = co_await http.send(req);
-      out.push_back(std::move(res));
-    }
-    server.stop();
-    co_return out;
-  }, asio::use_future);
-  ioc.run();
-  auto res = f.get();
+  auto res = send_all(ioc, http, server,
+                      {get(server, "/metrics"), get(server, "/readyz", "Bearer wrong-token-of-same-len"),
+                       get(server, "/healthz", "Bearer scrape-canary-tokenX"), get(server, "/metrics", "Bearer scrape-canary-token"),
+                       get(server, "/readyz", "Bearer scrape-canary-token")});
   ASSERT_EQ(res.size(), 5u);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(res[i].status, 401u) << i;
