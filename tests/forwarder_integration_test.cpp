@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/time.hpp"
 #include "delivery/idempotency_store.hpp"
@@ -190,6 +191,34 @@ TEST_F(Forwarder, NegativeChatIsForwardedEverywhereMarkedAlertedAndAudited) {
   auto& sinks = lines[0].at("deliveries").as_array();
   ASSERT_EQ(sinks.size(), 3u) << "EventBridge, the CRM and the marker, each with what it did";
   for (auto& d : sinks) EXPECT_EQ(d.as_object().at("state").as_string(), "delivered") << json::serialize(d);
+}
+
+// forward() waits for each conversation's deliveries. Past 1,000 reports, the final report of a
+// conversation used to be dropped from a bounded map before its waiter read it (and one timer
+// shared by every waiter made them cancel each other): those forwards waited out their wait and
+// said "accepted". 16 in flight, 1,100 conversations: every one is reported forwarded.
+TEST_F(Forwarder, EveryWaitingForwardGetsItsOwnFinalReportPastAThousand) {
+  constexpr int kChats = 1100;
+  std::vector<std::string> ids;
+  for (int n = 2000 + kChats; n > 2000; --n) {  // each id sorts before those already reported
+    genesys.add_sentiment(chat(n));
+    ids.push_back(conversation(n));
+  }
+  std::size_t next = 0;
+  std::map<std::string, int> outcomes;
+  auto worker = [&]() -> asio::awaitable<void> {
+    while (next < ids.size()) {
+      auto id = ids[next++];
+      auto r = co_await service->forwarding()->forward(id, "manual", seconds{5});
+      ++outcomes[std::string(to_string(r.outcome))];
+    }
+  };
+  std::vector<std::future<void>> workers;
+  for (int w = 0; w < 16; ++w) workers.push_back(asio::co_spawn(ioc, worker(), asio::use_future));
+  ioc.restart();
+  for (auto& f : workers)
+    while (f.wait_for(seconds{0}) != std::future_status::ready) ioc.run_one_for(milliseconds{20});
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"forwarded", kChats}}));
 }
 
 TEST_F(Forwarder, AnalyticsSourceFollowsEveryPage) {

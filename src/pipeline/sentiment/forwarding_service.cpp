@@ -7,7 +7,11 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -71,7 +75,6 @@ struct forwarding_service::impl {
         audit(&p.audit),
         wake(ex, steady_clock::time_point::max()),
         tick(ex),
-        finals_changed(ex, steady_clock::time_point::max()),
         tasks(ex, [this](std::string_view name, std::exception_ptr e) {
           report_error(fmt::format("forwarding {} stopped: {}", name, describe(e)));
         }) {
@@ -87,9 +90,10 @@ struct forwarding_service::impl {
     if (!r) return;
     ++counts.completed;
     queued_keys.erase(f.msg.key);
-    finals[f.msg.key] = *r;
-    if (finals.size() > 1000) finals.erase(finals.begin());  // only `forward` waits on these
-    finals_changed.cancel();
+    if (auto it = waiting.find(f.msg.key); it != waiting.end()) {
+      it->second.report = *r;
+      for (auto* t : it->second.timers) t->cancel();
+    }
     if (report_handler) report_handler(*r);
   }
 
@@ -377,14 +381,22 @@ struct forwarding_service::impl {
   delivery::idempotency_store& state;
   sinks::file::audit_trail* audit;
   std::unique_ptr<forwarder> fwd;
-  std::map<std::string, forward_report> finals;  // recent final reports by key (forward() waits on them)
+  // forward() calls waiting for a key's final report, each with its own timer: one shared timer
+  // re-armed by every waiter cancelled all the others, and a bounded map of recent reports could
+  // drop a report before its waiter read it (both seen in bench/forward_load at 16 in flight).
+  struct waiter {
+    std::size_t count = 0;
+    std::optional<forward_report> report;
+    std::vector<asio::steady_timer*> timers;
+  };
+  std::unordered_map<std::string, waiter> waiting;  // node-based: references stay valid
 
   std::deque<job> queue;
   std::vector<job> retries;               // deferred or failed, each with its not-before time
   std::deque<job> unrecorded;             // triggers the state database could not record yet
   std::set<std::string> queued_keys;      // a key is queued at most once
   std::map<std::string, steady_clock::time_point> active;  // chat/message conversations started, not ended
-  asio::steady_timer wake, tick, finals_changed;
+  asio::steady_timer wake, tick;
   task_group tasks;                       // the workers and the ticker
   std::size_t in_flight = 0;
   bool stopping = false;
@@ -406,6 +418,16 @@ asio::awaitable<forward_report> forwarding_service::forward(std::string id, std:
   auto key = id + ":" + trigger;
   auto first = system_clock::now();
   if (auto e = d.state.find(key); e && !e->done) first = from_epoch_ms(e->updated_ms);
+  // Registered before the attempt: the deliveries may finish before the attempt returns.
+  auto& w = d.waiting[key];
+  ++w.count;
+  struct unregister {
+    impl& d;
+    const std::string& key;
+    ~unregister() {
+      if (auto it = d.waiting.find(key); it != d.waiting.end() && --it->second.count == 0) d.waiting.erase(it);
+    }
+  } registered{d, key};
   for (;;) {
     auto r = co_await d.fwd->forward(id, trigger, first);
     if (r.outcome == forward_outcome::deferred && !d.stopping) {
@@ -418,12 +440,12 @@ asio::awaitable<forward_report> forwarding_service::forward(std::string id, std:
       co_return r;
     }
     // Accepted: wait for the deliveries, up to `wait`; what is still retrying stays in the outbox.
-    auto deadline = steady_clock::now() + wait;
-    while (!d.finals.contains(key) && !d.stopping && steady_clock::now() < deadline) {
-      d.finals_changed.expires_at(deadline);
-      co_await d.finals_changed.async_wait(as_tuple(use_awaitable));
-    }
-    if (auto it = d.finals.find(key); it != d.finals.end()) co_return it->second;  // on_final reported it
+    asio::steady_timer timer(d.executor, steady_clock::now() + wait);
+    w.timers.push_back(&timer);
+    while (!w.report && !d.stopping && steady_clock::now() < timer.expiry())
+      co_await timer.async_wait(as_tuple(use_awaitable));
+    std::erase(w.timers, &timer);
+    if (w.report) co_return *w.report;  // on_final reported it
     r.reason = "deliveries still under way; the outbox keeps them for `genesys-relay monitor`";
     if (d.report_handler) d.report_handler(r);
     co_return r;
@@ -479,7 +501,8 @@ void forwarding_service::stop() {
   impl_->stopping = true;
   impl_->wake.cancel();
   impl_->tick.cancel();
-  impl_->finals_changed.cancel();
+  for (auto& [key, w] : impl_->waiting)
+    for (auto* t : w.timers) t->cancel();
 }
 
 void forwarding_service::cancel() {
