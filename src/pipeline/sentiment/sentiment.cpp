@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "pipeline/sentiment/schema_formats.hpp"
 
 namespace grm::sentiment {
 
@@ -115,6 +116,7 @@ payload_validator::payload_validator(std::string_view schema_json) : impl_(std::
   auto doc = boost::json::parse(schema_json, ec);
   if (ec) throw relay_error(error_kind::config, "the payload schema is not JSON: " + ec.message());
   valijson::SchemaParser parser;
+  use_compiled_formats(doc, parser);
   valijson::adapters::BoostJsonAdapter adapter(doc);
   try {
     parser.populateSchema(adapter, impl_->schema);

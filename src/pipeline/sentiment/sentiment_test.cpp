@@ -1,6 +1,11 @@
 #include "pipeline/sentiment/sentiment.hpp"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <valijson/adapters/boost_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -176,6 +181,55 @@ TEST(Property, RandomSentimentGivesAValidPayloadOrAReason) {
   }
   EXPECT_GT(forwarded, 100);
   EXPECT_GT(reasons, 100);
+}
+
+// The compiled format checks against valijson's own (a std::regex built per call), on the same
+// strings: the relay's schema means what it meant before, only faster.
+TEST(SchemaFormats, AgreeWithValijsonsOwnChecks) {
+  const std::vector<std::string> samples = {
+      "2026-11-18T12:00:00.000Z", "2026-11-18T12:00:00Z", "2026-11-18t12:00:00z", "2026-11-18T12:00:00+02:00",
+      "2026-11-18T12:00:00-11:30", "2026-11-18T23:59:60.5Z", "2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z",
+      "2026-04-31T00:00:00Z", "2026-12-31T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z",
+      "2026-11-18T24:00:00Z", "2026-11-18T12:60:00Z", "2026-11-18T12:00:61Z", "2026-11-18T12:00:00",
+      "2026-11-18T12:00:00.Z", "2026-11-18 12:00:00Z", "2026-11-18T12:00:00+2:00", "2026-11-18T12:00:00+24:00",
+      "99999-01-01T00:00:00Z", "-2026-11-18T12:00:00Z", "2026-1-18T12:00:00Z", "2026-11-18T12:00:00Zx",
+      "yesterday", "", "2026-11-18", "12:00:00Z", "2026-11-18T12:00:00.123456789Z", "2026-11-31T00:00:00Z"};
+  const std::vector<std::string> dates = {"2026-11-18", "2026-02-29", "2026-02-30", "2026-06-31", "2026-1-1", "x", "2026-11-18Z"};
+  const std::vector<std::string> times = {"12:00:00Z", "23:59:60+01:00", "24:00:00Z", "12:00:00", "12:00:00.5z", "1:00:00Z"};
+  auto reference = [](const std::string& format, const std::string& s) {
+    auto schema_doc = boost::json::parse(R"({"type":"string","format":")" + format + R"("})");
+    valijson::Schema schema;
+    valijson::SchemaParser parser;
+    valijson::adapters::BoostJsonAdapter schema_adapter(schema_doc);
+    parser.populateSchema(schema_adapter, schema);
+    boost::json::value target = boost::json::string(s);
+    valijson::adapters::BoostJsonAdapter adapter(target);
+    valijson::Validator validator;
+    return validator.validate(schema, adapter, nullptr);
+  };
+  auto ours = [](const std::string& format, const std::string& s) {
+    payload_validator v(R"({"type":"string","format":")" + format + R"("})");
+    return !v.validate(boost::json::serialize(boost::json::string(s))).has_value();
+  };
+  std::size_t accepted = 0;
+  for (auto [format, list] : {std::pair{"date-time", &samples}, {"date", &dates}, {"time", &times}}) {
+    for (auto& s : *list) {
+      EXPECT_EQ(ours(format, s), reference(format, s)) << format << " " << s;
+      accepted += ours(format, s);
+    }
+  }
+  EXPECT_EQ(accepted, 15u);  // both kinds of answer were exercised
+}
+
+TEST(SchemaFormats, TheMessageNamesTheFormatAndOnlyKeywordsAreRewritten) {
+  payload_validator v(R"({"type":"object","properties":{
+      "at":{"type":"string","format":"date-time"},
+      "format":{"type":"string","enum":[{"format":"date"}, "date"]},
+      "day":{"format":"date"}, "n":{"format":"date-time"}}})");
+  EXPECT_EQ(v.validate(R"({"at":"2026-11-18T12:00:00Z","format":"date","day":"2026-11-18","n":5})"), std::nullopt);
+  EXPECT_EQ(v.validate(R"({"at":"2026-02-30T12:00:00Z"})"), "$.at: String should be a valid date-time");
+  EXPECT_EQ(v.validate(R"({"day":"2026-11-18T12:00:00Z"})"), "$.day: String should be a valid date");
+  EXPECT_TRUE(v.validate(R"({"format":"time"})").has_value());  // a property named format is still a property
 }
 
 }  // namespace
