@@ -3,6 +3,8 @@
 //   --url URL     SSE over HTTP through our HTTP client (the peer's monitor_bench --url)
 //   --sim         the in-process simulator over verified TLS, both transports (WebSocket and
 //                 SSE), at --rate conversations/s for --duration s: publish-to-handler latency
+//   --write-sse PATH --events N   writes a generated workload (the peer generator's shape) and
+//                 PATH.json with its counts, for --file and bench/limit without the Node peer
 // Prints events/s, MB/s, latency percentiles and peak RSS; --json prints one JSON object.
 // With --file, PATH.json (the peer generator's summary) is checked when present.
 #include <CLI/CLI.hpp>
@@ -190,6 +192,16 @@ void print(result& r, bool as_json) {
                            r.check.empty() ? "" : ", check " + r.check, r.latency_of, p50, p99, max, rss);
 }
 
+int write_sse_file(const std::string& path, std::size_t events) {
+  auto w = bench::make_sse_workload(events);
+  std::ofstream out(path, std::ios::binary);
+  out << w.bytes;
+  std::ofstream summary(path + ".json");
+  summary << json::serialize(json::object{{"events", w.events}, {"keepalives", w.keepalives}, {"bytes", w.bytes.size()}}) << '\n';
+  if (!out || !summary) throw std::runtime_error("cannot write " + path);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,6 +214,10 @@ int main(int argc, char** argv) {
   modes->add_option("--file", file, "SSE file (e.g. the Node peer's data/events.sse)");
   modes->add_option("--url", url, "SSE over HTTP(S), read with our HTTP client");
   modes->add_flag("--sim", use_sim, "the in-process simulator, both transports, over TLS");
+  std::string write_sse;
+  std::size_t events = 1'000'000;
+  modes->add_option("--write-sse", write_sse, "write a generated SSE file (and PATH.json) and exit");
+  app.add_option("--events", events, "with --write-sse: real events")->check(CLI::PositiveNumber)->capture_default_str();
   modes->require_option(1);
   app.add_option("--post", post, "with --url: POST this JSON body (the tutorial's query) instead of GET");
   app.add_option("--chunk-bytes", chunk, "with --file: read size")->check(CLI::PositiveNumber);
@@ -210,6 +226,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", as_json, "one JSON object");
   CLI11_PARSE(app, argc, argv);
   try {
+    if (!write_sse.empty()) return write_sse_file(write_sse, events);
     auto r = !file.empty() ? run_file(file, chunk) : !url.empty() ? run_url(url, post) : run_sim(rate, duration_s);
     print(r, as_json);
     return r.check == "MISMATCH" ? 1 : 0;

@@ -10,7 +10,7 @@
 //
 // One hash lookup per event (open addressing), slots reused in place and LRU lists linked by
 // slot index: a stream where every event names a new conversation costs no allocation per event
-// once the tables are warm (bench/: monitor_micro_bench, monitor_load).
+// once the tables are warm (bench/: steps_bench, monitor_load).
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstddef>
