@@ -10,6 +10,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -39,21 +41,30 @@ namespace {
 
 struct options {
   std::size_t events = 100'000, concurrency = 256, in_flight = 8, pending = 0;
+  double rate = 0;  // events/s offered (open loop); 0: as fast as accepted
   std::string endpoint, ca_file, state, synchronous = "normal";
   bool plain_http = false, json = false;
 };
 
-// Accepts `n` messages with `concurrency` accepts in flight, each for `sinks`.
+// Accepts `n` messages with `concurrency` accepts in flight, each for `sinks`. With a `rate`,
+// event i is due at start + i/rate and its latency counts from then (queueing included).
 asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size_t concurrency, std::vector<std::string> sinks,
-                                 std::vector<std::string>& details, std::map<std::int64_t, steady_clock::time_point>& accepted_at) {
+                                 std::vector<std::string>& details, std::map<std::int64_t, steady_clock::time_point>& accepted_at,
+                                 double rate = 0) {
   std::size_t next = 0, running = 0;
   auto ex = co_await asio::this_coro::executor;
+  auto start = steady_clock::now();
   for (std::size_t w = 0; w < concurrency; ++w) {
     ++running;
     asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
       while (next < n) {
         auto i = next++;
         auto t0 = steady_clock::now();
+        if (rate > 0) {
+          t0 = start + duration_cast<steady_clock::duration>(duration<double>(static_cast<double>(i) / rate));
+          asio::steady_timer due(ex, t0);
+          co_await due.async_wait(asio::use_awaitable);
+        }
         delivery::message m{"bench:" + std::to_string(i), grm::uuid_v4(), "", "sentiment", details[i % details.size()]};
         auto targets = sinks;  // named: GCC 12 destroys braced temporaries in an awaited call twice
         auto id = co_await box.accept(std::move(m), std::move(targets));
@@ -80,6 +91,7 @@ int main(int argc, char** argv) {
   app.add_option("--endpoint", o.endpoint, "an external emulator (genesys-relay aws-sim); default: one in this process");
   app.add_option("--ca-file", o.ca_file, "the external emulator's certificate (aws-sim --cert-out)");
   app.add_flag("--http", o.plain_http, "plain HTTP to the in-process emulator");
+  app.add_option("--rate", o.rate, "offer this many events/s (open loop; latency counts from each event's due time)");
   app.add_flag("--json", o.json, "one JSON object");
   CLI11_PARSE(app, argc, argv);
 
@@ -142,7 +154,7 @@ int main(int argc, char** argv) {
   box.on_accepted([&](const std::string&) { d.wake(); });
   auto driver_done = asio::co_spawn(ioc, d.run(), asio::use_future);
   auto start = steady_clock::now();
-  auto f = asio::co_spawn(ioc, accept_all(box, o.events, o.concurrency, {"eventbridge"}, details, accepted_at), asio::use_future);
+  auto f = asio::co_spawn(ioc, accept_all(box, o.events, o.concurrency, {"eventbridge"}, details, accepted_at, o.rate), asio::use_future);
   while (latency_ms.size() + failures < o.events) ioc.run_one();
   double secs = duration<double>(steady_clock::now() - start).count();
   d.stop();
@@ -157,8 +169,8 @@ int main(int argc, char** argv) {
   auto per_request = static_cast<double>(o.events) / static_cast<double>(std::max<std::uint64_t>(st.requests, 1));
   if (o.json) {
     std::cout << fmt::format(
-        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"commits":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"state":"{}","synchronous":"{}","emulator":"{}"}})",
-        o.events, secs, eps, st.requests, per_request, bs.commits, p50, p99, p999, failures, http.stats().connections_opened, rss,
+        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"offered_per_s":{:.0f},"achieved_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"commits":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"state":"{}","synchronous":"{}","emulator":"{}"}})",
+        o.events, secs, eps, o.rate, eps, st.requests, per_request, bs.commits, p50, p99, p999, failures, http.stats().connections_opened, rss,
         o.state == ":memory:" ? "memory" : "file", o.synchronous, emulator ? "in-process" : "external")
               << "\n";
   } else {

@@ -11,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <openssl/sha.h>
@@ -61,14 +63,23 @@ struct run_result {
 };
 
 // `before` runs as each conversation starts (continuous mode: what its end notification says).
+// With a `rate`, conversation i is due at start + i/rate and its latency counts from then.
 run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& service, const std::vector<std::string>& ids,
-                       std::size_t concurrency, bool measure, const std::function<void(const std::string&)>& before = {}) {
+                       std::size_t concurrency, bool measure, const std::function<void(const std::string&)>& before = {},
+                       double rate = 0) {
   run_result r;
   std::size_t next = 0;
+  auto start = steady_clock::now();
   auto worker = [&]() -> asio::awaitable<void> {
     while (next < ids.size()) {
-      auto& id = ids[next++];
+      auto i = next++;
+      auto& id = ids[i];
       auto t0 = steady_clock::now();
+      if (rate > 0) {
+        t0 = start + duration_cast<steady_clock::duration>(duration<double>(static_cast<double>(i) / rate));
+        asio::steady_timer due(ioc, t0);
+        co_await due.async_wait(asio::use_awaitable);
+      }
       if (before) before(id);
       auto report = co_await service.forward(id, "bench");
       if (report.outcome == grm::sentiment::forward_outcome::forwarded) {
@@ -98,6 +109,7 @@ int main(int argc, char** argv) {
   std::string genesys_url, eventbridge_url, crm_url, state, log_path = "/dev/null";
   bool json = false, continuous = false;
   std::uint32_t api_rate_limit = 0;
+  double rate = 0;
   app.add_option("--conversations,-k", conversations, "conversations to forward")->capture_default_str();
   app.add_option("--concurrency,-c", concurrency, "conversations in flight")->capture_default_str();
   app.add_option("--warmup", warmup, "conversations before measuring (token, pools, schema)")->capture_default_str();
@@ -110,6 +122,7 @@ int main(int argc, char** argv) {
                "simulator: each chat's customer comes from its end notification, as in `monitor` (no conversation read)");
   app.add_option("--api-rate-limit", api_rate_limit, "simulator: per-token limit, requests per minute (0: off)")
       ->capture_default_str();
+  app.add_option("--rate", rate, "offer this many conversations/s (open loop; latency counts from each one's due time)");
   app.add_flag("--json", json, "one JSON object");
   CLI11_PARSE(app, argc, argv);
   bool external = !genesys_url.empty();
@@ -200,7 +213,7 @@ int main(int argc, char** argv) {
   }
   auto before = genesys ? genesys->stats() : grm::sim::sim_stats{};
   auto t0 = steady_clock::now();
-  auto r = forward_all(ioc, service, ids, concurrency, true, notified);
+  auto r = forward_all(ioc, service, ids, concurrency, true, notified, rate);
   double seconds_taken = duration<double>(steady_clock::now() - t0).count();
   // Accepted forwards still delivering (the rate limit's next window): wait for the outbox to
   // empty, bounded, so the figures say whether every chat got out.
@@ -217,7 +230,7 @@ int main(int argc, char** argv) {
   auto rate_limited = after.rate_limited - before.rate_limited;
   std::filesystem::remove_all(dir);
 
-  double rate = static_cast<double>(r.ok) / seconds_taken;
+  double achieved = static_cast<double>(r.ok) / seconds_taken;
   auto p50 = grm::bench::percentile(r.latency_ms, 0.50);
   auto p99 = grm::bench::percentile(r.latency_ms, 0.99);
   auto max = grm::bench::percentile(r.latency_ms, 1.0);
@@ -226,13 +239,13 @@ int main(int argc, char** argv) {
   if (api_rate_limit) target += fmt::format(", {} requests/min", api_rate_limit);
   if (json) {
     std::cout << fmt::format(
-        R"({{"bench":"forward","target":"{}","conversations":{},"concurrency":{},"ok":{},"failed":{},"seconds":{:.3f},"conversations_per_s":{:.1f},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"state":{},"peak_rss_mb":{:.1f},"genesys_calls_per_conversation":{:.2f},"rate_limited":{},"accepted":{},"left_pending":{}}})",
-        target, conversations, concurrency, r.ok, r.failed, seconds_taken, rate, p50, p99, max, state.empty() ? "false" : "true",
+        R"({{"bench":"forward","target":"{}","conversations":{},"concurrency":{},"ok":{},"failed":{},"seconds":{:.3f},"conversations_per_s":{:.1f},"offered_per_s":{:.0f},"achieved_per_s":{:.1f},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"state":{},"peak_rss_mb":{:.1f},"genesys_calls_per_conversation":{:.2f},"rate_limited":{},"accepted":{},"left_pending":{}}})",
+        target, conversations, concurrency, r.ok, r.failed, seconds_taken, achieved, rate, achieved, p50, p99, max, state.empty() ? "false" : "true",
         rss_mb, calls_per, rate_limited, r.accepted, left_pending) << "\n";
   } else {
     std::cout << fmt::format("forward [{}]: {} ok / {} failed, concurrency {}, {:.3f}s, {:.1f} conversations/s, "
                              "p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms, peak RSS {:.1f} MB{}{}\n",
-                             target, r.ok, r.failed, concurrency, seconds_taken, rate, p50, p99, max, rss_mb,
+                             target, r.ok, r.failed, concurrency, seconds_taken, achieved, p50, p99, max, rss_mb,
                              state.empty() ? "" : ", with SQLite state",
                              external ? "" : fmt::format(", {:.2f} Genesys API calls per conversation, {} answered 429", calls_per, rate_limited));
     if (r.accepted)

@@ -3,6 +3,8 @@
 //   --url URL     SSE over HTTP through our HTTP client (the peer's monitor_bench --url)
 //   --sim         the in-process simulator over verified TLS, both transports (WebSocket and
 //                 SSE), at --rate conversations/s for --duration s: publish-to-handler latency
+//   --track N     memory per tracked conversation: N conversations started and kept active in
+//                 the tracker (its bound set to N), resident memory before and after
 //   --write-sse PATH --events N   writes a generated workload (the peer generator's shape) and
 //                 PATH.json with its counts, for --file and bench/limit without the Node peer
 // Prints events/s, MB/s, latency percentiles and peak RSS; --json prints one JSON object.
@@ -26,10 +28,12 @@
 #include "genesys/api.hpp"
 #include "sim/forwarding_targets.hpp"
 #include "core/secret.hpp"
+#include "core/ids.hpp"
 #include "core/time.hpp"
 #include "net/http.hpp"
 #include "net/sse_parser.hpp"
 #include "pipeline/monitor_pipeline.hpp"
+#include "pipeline/track.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sources/monitor_service.hpp"
 
@@ -192,6 +196,27 @@ void print(result& r, bool as_json) {
                            r.check.empty() ? "" : ", check " + r.check, r.latency_of, p50, p99, max, rss);
 }
 
+// Conversations as the SSE stream names them (UUIDs), each started once and left active.
+int tracker_memory(std::size_t n, bool as_json) {
+  std::vector<lifecycle_event> starts;
+  starts.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    starts.push_back(make_event(lifecycle::start, {"conversation:start", uuid_v4(), "2026-12-03T12:00:00.000Z", "chat", "bench", ""}));
+  auto before = bench::current_rss_bytes();
+  pipeline::conversation_tracker tracker({.max_active = n, .max_recently_ended = n});
+  for (auto& e : starts) tracker.observe(e);
+  auto after = bench::current_rss_bytes();
+  if (tracker.active_count() != n) throw std::runtime_error("the tracker lost conversations");
+  double per = static_cast<double>(after - before) / static_cast<double>(n);
+  if (as_json)
+    std::cout << json::serialize(json::object{{"bench", "tracker_memory"}, {"conversations", n}, {"bytes_per_conversation", per},
+                                              {"rss_mb", static_cast<double>(after) / 1e6}})
+              << '\n';
+  else
+    std::cout << fmt::format("tracker: {} active conversations, {:.0f} bytes of resident memory each\n", n, per);
+  return 0;
+}
+
 int write_sse_file(const std::string& path, std::size_t events) {
   auto w = bench::make_sse_workload(events);
   std::ofstream out(path, std::ios::binary);
@@ -215,6 +240,8 @@ int main(int argc, char** argv) {
   modes->add_option("--url", url, "SSE over HTTP(S), read with our HTTP client");
   modes->add_flag("--sim", use_sim, "the in-process simulator, both transports, over TLS");
   std::string write_sse;
+  std::size_t track = 0;
+  modes->add_option("--track", track, "RSS per tracked conversation with this many active");
   std::size_t events = 1'000'000;
   modes->add_option("--write-sse", write_sse, "write a generated SSE file (and PATH.json) and exit");
   app.add_option("--events", events, "with --write-sse: real events")->check(CLI::PositiveNumber)->capture_default_str();
@@ -227,6 +254,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (!write_sse.empty()) return write_sse_file(write_sse, events);
+    if (track) return tracker_memory(track, as_json);
     auto r = !file.empty() ? run_file(file, chunk) : !url.empty() ? run_url(url, post) : run_sim(rate, duration_s);
     print(r, as_json);
     return r.check == "MISMATCH" ? 1 : 0;

@@ -138,6 +138,14 @@ std::size_t peak_rss_bytes() {
   return 0;
 }
 
+std::size_t current_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
 void attach_tutorial_listeners(pipeline::event_router& router, std::string& sink) {
   router.on<conversation_start>([&](const conversation_start& e) {
     sink = fmt::format("[START] Conversation {} at {}", e.conversation_id, e.timestamp);

@@ -39,5 +39,7 @@ double percentile(std::vector<double>& v, double p);
 
 // Peak resident set size of this process in bytes (VmHWM), 0 when unknown.
 std::size_t peak_rss_bytes();
+// Resident set size now (VmRSS), 0 when unknown.
+std::size_t current_rss_bytes();
 
 }  // namespace grm::bench
