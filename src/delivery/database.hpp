@@ -57,9 +57,13 @@ class database final {
   };
 
   // BEGIN IMMEDIATE ... COMMIT; ROLLBACK when destroyed uncommitted. Not nested.
+  // A write transaction (BEGIN IMMEDIATE), or with `read` a read transaction: one snapshot and
+  // one lock for several statements (each statement outside a transaction takes and drops its own
+  // locks: fcntl calls were a tenth of the outbox's CPU).
   class transaction final {
    public:
-    explicit transaction(database& db);
+    enum class mode : std::uint8_t { write, read };
+    explicit transaction(database& db, mode m = mode::write);
     ~transaction();
     transaction(const transaction&) = delete;
     transaction& operator=(const transaction&) = delete;

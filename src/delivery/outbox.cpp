@@ -94,6 +94,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
   outbox_limits limits;
   log_fn log;
   finaliser final_handler;
+  std::function<bool(const std::string&, std::int64_t)> observed;
   std::function<void(const std::string&)> wake;
   std::vector<std::pair<write, waiter_ptr>> queue;
   bool flush_posted = false;
@@ -133,19 +134,27 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
   std::optional<std::int64_t> close_delivery(std::int64_t id, delivery_state st, const std::string& detail, std::int64_t now) {
     database::statement up(db,
                            "UPDATE outbox_deliveries SET state = ?, detail = ?, attempts = attempts + 1, updated_ms = ? "
-                           "WHERE id = ? AND state = 0");
-    up.bind(1, static_cast<std::int64_t>(st)).bind(2, detail).bind(3, now).bind(4, id).run();
-    if (db.changes() == 0) return std::nullopt;  // already final (a replayed result)
+                           "WHERE id = ? AND state = 0 RETURNING message_id");
+    up.bind(1, static_cast<std::int64_t>(st)).bind(2, detail).bind(3, now).bind(4, id);
+    if (!up.step()) return std::nullopt;  // already final (a replayed result)
+    auto message_id = up.integer(0);
+    up.run();
     database::statement msg(db,
-                            "UPDATE outbox_messages SET open_deliveries = open_deliveries - 1 WHERE id = "
-                            "(SELECT message_id FROM outbox_deliveries WHERE id = ?) RETURNING id, open_deliveries");
-    msg.bind(1, id);
+                            "UPDATE outbox_messages SET open_deliveries = open_deliveries - 1 WHERE id = ? "
+                            "RETURNING open_deliveries, kind");
+    msg.bind(1, message_id);
     if (!msg.step()) return std::nullopt;
-    auto message_id = msg.integer(0);
-    bool final = msg.integer(1) == 0;
+    bool final = msg.integer(0) == 0;
+    auto kind = msg.text(1);
     msg.run();
     if (stats.pending) --stats.pending;
-    return final ? std::optional<std::int64_t>(message_id) : std::nullopt;
+    if (!final) return std::nullopt;
+    if (!final_handler || (observed && !observed(kind, message_id))) {
+      database::statement del(db, "DELETE FROM outbox_messages WHERE id = ?");  // its deliveries go with it
+      del.bind(1, message_id).run();
+      return std::nullopt;
+    }
+    return message_id;
   }
 
   void apply_dead(std::int64_t id, const dead_letter_reason& reason, std::int64_t now) {
@@ -187,6 +196,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     if (batch.empty()) return;
     auto now = now_ms();
     std::vector<std::int64_t> finals;
+    std::vector<final_message> loaded;
     std::set<std::string> woken;
     std::size_t accepted_deliveries = 0;
     try {
@@ -208,6 +218,9 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
             },
             w);
       }
+      // What the finaliser sees, read in this transaction (not one read transaction per message).
+      for (auto id : finals)
+        if (auto f = load_final(id)) loaded.push_back(std::move(*f));
       tx.commit();
     } catch (...) {
       auto e = std::current_exception();
@@ -251,7 +264,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     room.cancel();
     if (wake)
       for (auto& s : woken) wake(s);
-    for (auto id : finals) finalise(id);
+    for (auto& f : loaded) finalise(f);
   }
 
   std::optional<final_message> load_final(std::int64_t id) {
@@ -270,14 +283,13 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     return f;
   }
 
-  void finalise(std::int64_t id) {
+  void finalise(const final_message& f) {
     try {
-      auto f = load_final(id);
-      if (!f) return;
-      if (final_handler) final_handler(*f);
-      enqueue(forget_op{id});  // after the finaliser: a crash in between finalises it again
+      if (final_handler) final_handler(f);
+      enqueue(forget_op{f.message_id});  // after the finaliser: a crash in between finalises it again
     } catch (const std::exception& e) {
-      if (log) log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", id, e.what()));
+      if (log)
+        log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", f.message_id, e.what()));
     }
   }
 };
@@ -288,6 +300,7 @@ outbox::outbox(asio::any_io_executor ex, database& db, outbox_limits limits, log
 outbox::~outbox() = default;
 
 void outbox::on_final(finaliser f) { impl_->final_handler = std::move(f); }
+void outbox::observes(std::function<bool(const std::string&, std::int64_t)> f) { impl_->observed = std::move(f); }
 void outbox::on_accepted(std::function<void(const std::string&)> wake) { impl_->wake = std::move(wake); }
 const outbox_limits& outbox::limits() const noexcept { return impl_->limits; }
 
@@ -297,7 +310,16 @@ void outbox::finalise_leftovers() {
     database::statement q(impl_->db, "SELECT id FROM outbox_messages WHERE open_deliveries <= 0 ORDER BY id");
     while (q.step()) ids.push_back(q.integer(0));
   }
-  for (auto id : ids) impl_->finalise(id);
+  for (auto id : ids) {
+    std::optional<final_message> f;
+    try {
+      f = impl_->load_final(id);
+    } catch (const std::exception& e) {
+      if (impl_->log)
+        impl_->log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", id, e.what()));
+    }
+    if (f) impl_->finalise(*f);
+  }
 }
 
 // accept() and record() are plain functions returning the coroutine: a caller's braced list is
@@ -332,6 +354,7 @@ asio::awaitable<std::int64_t> outbox::accept_coroutine(std::shared_ptr<impl> s, 
 std::vector<entry> outbox::due(const std::string& sink, std::int64_t now, std::size_t limit,
                                const std::set<std::int64_t>& in_flight) {
   std::vector<std::int64_t> ids;
+  database::transaction snapshot(impl_->db, database::transaction::mode::read);
   {
     database::statement q(impl_->db,
                           "SELECT id FROM outbox_deliveries WHERE sink = ? AND state = 0 AND next_attempt_ms <= ? "
@@ -352,6 +375,7 @@ std::vector<entry> outbox::due(const std::string& sink, std::int64_t now, std::s
                      q.integer(7)});
     q.reset();
   }
+  snapshot.commit();
   return out;
 }
 

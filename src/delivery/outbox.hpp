@@ -125,6 +125,10 @@ class outbox final {
   outbox& operator=(const outbox&) = delete;
 
   void on_final(finaliser f);
+  // Whether anyone looks at a final message of this kind (and id). A message nobody looks at is
+  // dropped in the transaction that makes it final, instead of being read back, handed to the
+  // finaliser and deleted by a later write. Unset: every message goes to the finaliser, if any.
+  void observes(std::function<bool(const std::string& kind, std::int64_t message_id)> f);
   // Messages final before the last stop that the finaliser did not finish: finalises them now.
   void finalise_leftovers();
 

@@ -63,6 +63,35 @@ bool run_until(asio::io_context& ioc, const std::function<bool()>& done, seconds
   return done();
 }
 
+// A kind nobody observes is dropped in the commit that makes it final (no read-back, no later
+// delete); an observed kind still reaches the finaliser and is dropped after it.
+TEST(Outbox, AMessageNobodyObservesIsDroppedInTheCommitThatMakesItFinal) {
+  asio::io_context ioc;
+  database db(":memory:");
+  outbox box(ioc.get_executor(), db, {});
+  std::vector<std::string> finalised;
+  box.on_final([&](const final_message& f) { finalised.push_back(f.msg.kind); });
+  box.observes([](const std::string& kind, std::int64_t) { return kind != "lifecycle"; });
+  run(ioc, box.accept(msg(1, "lifecycle"), {"bus"}));
+  run(ioc, box.accept(msg(2, "sentiment"), {"bus"}));
+  auto due = box.due("bus", now_ms(), 10, {});
+  ASSERT_EQ(due.size(), 2u);
+  run(ioc, box.record({outbox_result::delivered(due[0].delivery_id, "e1"), outbox_result::delivered(due[1].delivery_id, "e2")}));
+  EXPECT_EQ(finalised, (std::vector<std::string>{"sentiment"}));
+  auto count = [&](const char* sql) {
+    database::statement q(db, sql);
+    EXPECT_TRUE(q.step());
+    return q.integer(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE kind = 'lifecycle'"), 0) << "gone with its last result";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE kind = 'sentiment'"), 1) << "kept until the finaliser ran";
+  ioc.restart();
+  ioc.poll();  // the forget write
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_deliveries"), 0);
+  EXPECT_EQ(box.stats().pending, 0u);
+}
+
 TEST(Outbox, AMessageIsFinalWhenEverySinkIsDoneAndTheFinaliserSeesEachOutcome) {
   asio::io_context ioc;
   database db(":memory:");

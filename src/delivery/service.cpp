@@ -51,6 +51,7 @@ struct delivery_service::impl {
         if (d->sink_id() == sink) d->wake();
     });
     box.on_final([this](const final_message& f) { on_final(f); });
+    box.observes([this](const std::string& kind, std::int64_t id) { return finalisers.contains(kind) || replay_watch.contains(id); });
   }
 
   void on_final(const final_message& f) {
