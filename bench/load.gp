@@ -11,7 +11,7 @@ set y2label "p99 latency (ms)"
 set y2tics
 set ytics nomirror
 set logscale y2
-set title "sentiment forwarder, the seed's flow, canned upstream"
+set title "sentiment forwarder, the seed's flow, nginx upstream"
 plot datafile index 0 using 1:2 with linespoints lw 2 title "conversations/s", \
      datafile index 0 using 1:1 with lines dt 2 lc rgb "gray" title "offered", \
      datafile index 0 using 1:3 axes x1y2 with linespoints lw 2 title "p99 ms"
