@@ -29,13 +29,11 @@ std::vector<json::object> load(const fs::path& dir, const std::string& prefix) {
   for (auto& e : fs::directory_iterator(dir)) {
     auto name = e.path().filename().string();
     if (!name.starts_with(prefix + ".") || !name.ends_with(".json")) continue;
+    // One object per file: a tool's JSON line, or Google Benchmark's document over many lines.
     std::ifstream in(e.path());
-    std::string line, last;
-    while (std::getline(in, line))
-      if (line.starts_with("{")) last += line;  // Google Benchmark's JSON spans lines
-      else if (!last.empty()) last += line;
+    std::string text((std::istreambuf_iterator<char>(in)), {});
     boost::system::error_code ec;
-    auto v = json::parse(last, ec);
+    auto v = json::parse(text, ec);
     if (!ec && v.is_object()) out.push_back(v.as_object());
   }
   return out;

@@ -10,8 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -22,6 +20,7 @@
 #include <map>
 
 #include "aws/credentials.hpp"
+#include "bench/open_loop.hpp"
 #include "bench/workload.hpp"
 #include "core/ids.hpp"
 #include "delivery/database.hpp"
@@ -59,12 +58,7 @@ asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size
     asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
       while (next < n) {
         auto i = next++;
-        auto t0 = steady_clock::now();
-        if (rate > 0) {
-          t0 = start + duration_cast<steady_clock::duration>(duration<double>(static_cast<double>(i) / rate));
-          asio::steady_timer due(ex, t0);
-          co_await due.async_wait(asio::use_awaitable);
-        }
+        auto t0 = co_await grm::bench::due(start, i, rate);
         delivery::message m{"bench:" + std::to_string(i), grm::uuid_v4(), "", "sentiment", details[i % details.size()]};
         auto targets = sinks;  // named: GCC 12 destroys braced temporaries in an awaited call twice
         auto id = co_await box.accept(std::move(m), std::move(targets));

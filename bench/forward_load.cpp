@@ -11,8 +11,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <openssl/sha.h>
@@ -22,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench/open_loop.hpp"
 #include "bench/workload.hpp"
 #include "genesys/api.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
@@ -74,12 +73,7 @@ run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& ser
     while (next < ids.size()) {
       auto i = next++;
       auto& id = ids[i];
-      auto t0 = steady_clock::now();
-      if (rate > 0) {
-        t0 = start + duration_cast<steady_clock::duration>(duration<double>(static_cast<double>(i) / rate));
-        asio::steady_timer due(ioc, t0);
-        co_await due.async_wait(asio::use_awaitable);
-      }
+      auto t0 = co_await grm::bench::due(start, i, rate);
       if (before) before(id);
       auto report = co_await service.forward(id, "bench");
       if (report.outcome == grm::sentiment::forward_outcome::forwarded) {

@@ -130,21 +130,20 @@ double percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
-std::size_t peak_rss_bytes() {
+namespace {
+// A "Name:   N kB" line of /proc/self/status, in bytes; 0 when absent.
+std::size_t status_bytes(std::string_view name) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;
+    if (line.starts_with(name) && line.size() > name.size() && line[name.size()] == ':')
+      return std::stoull(line.substr(name.size() + 1)) * 1024;
   return 0;
 }
+}  // namespace
 
-std::size_t current_rss_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
-  return 0;
-}
+std::size_t peak_rss_bytes() { return status_bytes("VmHWM"); }
+std::size_t current_rss_bytes() { return status_bytes("VmRSS"); }
 
 void attach_tutorial_listeners(pipeline::event_router& router, std::string& sink) {
   router.on<conversation_start>([&](const conversation_start& e) {

@@ -145,7 +145,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     msg.bind(1, message_id);
     if (!msg.step()) return std::nullopt;
     bool final = msg.integer(0) == 0;
-    auto kind = msg.text(1);
+    auto kind = final ? msg.text(1) : std::string{};
     msg.run();
     if (stats.pending) --stats.pending;
     if (!final) return std::nullopt;
@@ -288,9 +288,12 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
       if (final_handler) final_handler(f);
       enqueue(forget_op{f.message_id});  // after the finaliser: a crash in between finalises it again
     } catch (const std::exception& e) {
-      if (log)
-        log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", f.message_id, e.what()));
+      finalise_failed(f.message_id, e);
     }
+  }
+
+  void finalise_failed(std::int64_t id, const std::exception& e) {
+    if (log) log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", id, e.what()));
   }
 };
 
@@ -315,8 +318,7 @@ void outbox::finalise_leftovers() {
     try {
       f = impl_->load_final(id);
     } catch (const std::exception& e) {
-      if (impl_->log)
-        impl_->log(severity::error, fmt::format("outbox: finalising message {}: {}; tried again at the next start", id, e.what()));
+      impl_->finalise_failed(id, e);
     }
     if (f) impl_->finalise(*f);
   }

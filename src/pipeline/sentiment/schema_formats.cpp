@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <valijson/constraint_builder.hpp>
 #include <valijson/constraints/concrete_constraints.hpp>
 #include <valijson/internal/adapter.hpp>
@@ -61,36 +63,34 @@ bool full_time(cursor& c) noexcept {
   return c.one_of("+-") && c.number(2, 0, 23) && c.one_of(":") && c.number(2, 0, 59);
 }
 
-enum class format { date, time, date_time };
+// The formats checked here: the name, the check and valijson's own message for each.
+struct format_check {
+  std::string_view name;
+  bool (*matches)(std::string_view) noexcept;
+  std::string_view message;
+};
+constexpr format_check kFormats[] = {
+    {"date", is_rfc3339_date, "String should be a valid date"},
+    {"time", is_rfc3339_time, "String should be a valid time"},
+    {"date-time", is_rfc3339_date_time, "String should be a valid date-time"},
+};
 
-bool matches(format f, std::string_view s) noexcept {
-  switch (f) {
-    case format::date: return is_rfc3339_date(s);
-    case format::time: return is_rfc3339_time(s);
-    case format::date_time: return is_rfc3339_date_time(s);
-  }
-  return false;
-}
-
-std::string_view message(format f) noexcept {
-  switch (f) {
-    case format::date: return "String should be a valid date";
-    case format::time: return "String should be a valid time";
-    case format::date_time: return "String should be a valid date-time";
-  }
-  return "String should be a valid date-time";
+const format_check* find_format(std::string_view name) noexcept {
+  for (auto& f : kFormats)
+    if (f.name == name) return &f;
+  return nullptr;
 }
 
 class format_constraint final : public valijson::constraints::PolyConstraint {
  public:
-  explicit format_constraint(format f) : format_(f) {}
+  explicit format_constraint(const format_check& f) : format_(&f) {}
 
   bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
                 valijson::ValidationResults* results) const override {
     // A format constrains strings only (JSON Schema 7.1); other types are for "type" to judge.
     if (!target.isString()) return true;
-    if (matches(format_, target.getString())) return true;
-    if (results) results->pushError(context, std::string(message(format_)));
+    if (format_->matches(target.getString())) return true;
+    if (results) results->pushError(context, std::string(format_->message));
     return false;
   }
 
@@ -98,20 +98,21 @@ class format_constraint final : public valijson::constraints::PolyConstraint {
   Constraint* cloneInto(void* where) const override { return new (where) format_constraint(*this); }
   std::size_t sizeOf() const override { return sizeof(format_constraint); }
 
-  format format_;
+  const format_check* format_;
 };
 
 struct format_builder final : valijson::ConstraintBuilder {
   valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
-    auto name = value.getString();
-    auto f = name == "date" ? format::date : name == "time" ? format::time : format::date_time;
-    return new format_constraint(f);
+    // Only the names rename_formats() moved here arrive, unless a schema spells the keyword itself.
+    auto* f = value.isString() ? find_format(value.getString()) : nullptr;
+    if (!f) throw std::runtime_error(std::string(kKeyword) + " names no format this relay checks");
+    return new format_constraint(*f);
   }
 };
 
 bool compiled(const boost::json::value& v) {
   auto* s = v.if_string();
-  return s && (*s == "date" || *s == "time" || *s == "date-time");
+  return s && find_format(*s);
 }
 
 void rename_formats(boost::json::value& v) {

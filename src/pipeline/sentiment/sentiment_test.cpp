@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/error.hpp"
 #include "core/ids.hpp"
 
 namespace grm::sentiment {
@@ -230,6 +231,12 @@ TEST(SchemaFormats, TheMessageNamesTheFormatAndOnlyKeywordsAreRewritten) {
   EXPECT_EQ(v.validate(R"({"at":"2026-02-30T12:00:00Z"})"), "$.at: String should be a valid date-time");
   EXPECT_EQ(v.validate(R"({"day":"2026-11-18T12:00:00Z"})"), "$.day: String should be a valid date");
   EXPECT_TRUE(v.validate(R"({"format":"time"})").has_value());  // a property named format is still a property
+  try {
+    payload_validator bad(R"({"x-genesys-relay-format":"uuid"})");
+    ADD_FAILURE() << "a format this relay does not check was accepted";
+  } catch (const grm::relay_error& e) {
+    EXPECT_NE(std::string(e.what()).find("x-genesys-relay-format names no format this relay checks"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
