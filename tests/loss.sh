@@ -15,15 +15,19 @@ rate=4 conversations=520
 read -r gport aport cport <<<"$(free_ports)"
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
+# The logs are appended to across restarts: a restart is up once its own "listening on" is there.
+listening() { [ "$(grep -c "listening on" "$1" 2>/dev/null)" -gt "$2" ]; }
 start_aws() {
+  local before; before=$(grep -c "listening on" "$tmp/aws.out" 2>/dev/null || true)
   "$bin" aws-sim --port "$aport" --events-file "$tmp/events.jsonl" --duration 900 >>"$tmp/aws.out" 2>&1 &
   aws=$!; track "$aws"
-  wait_for 10 grep -q "listening on" "$tmp/aws.out" || fail "aws-sim did not start"
+  wait_for 10 listening "$tmp/aws.out" "${before:-0}" || fail "aws-sim did not start"
 }
 start_crm() {
+  local before; before=$(grep -c "listening on" "$tmp/crm.out" 2>/dev/null || true)
   "$bin" webhook-sim --port "$cport" --log "$tmp/crm.jsonl" --duration 900 >>"$tmp/crm.out" 2>&1 &
   crm=$!; track "$crm"
-  wait_for 10 grep -q "listening on" "$tmp/crm.out" || fail "webhook-sim did not start"
+  wait_for 10 listening "$tmp/crm.out" "${before:-0}" || fail "webhook-sim did not start"
 }
 down() { kill -9 "$1"; wait "$1" 2>/dev/null || true; }
 

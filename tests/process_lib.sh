@@ -4,6 +4,8 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null; [ -n "${GRM_KEEP:-}" ] || rm -rf "$tmp"; }
 trap cleanup EXIT
+# A top-level command that fails under set -e names itself (a silent exit says nothing in CI).
+trap 'code=$?; [[ $- == *e* ]] && echo "$name: line $LINENO: \`$BASH_COMMAND\` failed (exit $code)" >&2' ERR
 fail() { echo "$name: $*" >&2; for f in "$tmp"/*.err "$tmp"/*.out; do [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done; exit 1; }
 # wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
 wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
@@ -33,9 +35,12 @@ free_ports() {
 }
 # The relay with the simulators' credentials in a clean environment; $relay and $mport are set.
 start_relay() {  # start_relay CONFIG LOG
+  # Emptied here, not by the background job's redirection, which may run after the wait below
+  # has read a restarted relay's old log (its dead metrics port).
+  : >"$2"
   env -i PATH="$PATH" HOME="$tmp" GENESYSCLOUD_OAUTHCLIENT_SECRET=sim-secret AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
     AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY AWS_EC2_METADATA_DISABLED=true \
-    "$bin" monitor -c "$1" >/dev/null 2>"$2" &
+    "$bin" monitor -c "$1" >/dev/null 2>>"$2" &
   relay=$!; track "$relay"
   wait_for 10 grep -q "metrics: http://127.0.0.1:" "$2" || fail "the relay did not start"
   mport=$(grep -o 'metrics: http://127.0.0.1:[0-9]*' "$2" | tail -1 | grep -o '[0-9]*$')

@@ -48,7 +48,10 @@ struct results_op {
 struct forget_op {
   std::int64_t message_id;
 };
-using write = std::variant<accept_op, results_op, forget_op>;
+struct lease_op {
+  bool release = false;
+};
+using write = std::variant<accept_op, results_op, forget_op, lease_op>;
 
 asio::awaitable<void> wait_for(waiter_ptr w) {
   while (!w->done) co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));  // woken by cancel
@@ -66,8 +69,20 @@ void create_tables(database& db) {
       "message_id INTEGER NOT NULL REFERENCES outbox_messages(id) ON DELETE CASCADE, sink TEXT NOT NULL, "
       "state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, "
       "detail TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL)");
-  db.exec("CREATE INDEX IF NOT EXISTS outbox_due ON outbox_deliveries(sink, state, next_attempt_ms)");
   db.exec("CREATE INDEX IF NOT EXISTS outbox_by_message ON outbox_deliveries(message_id)");
+  db.exec("CREATE TABLE IF NOT EXISTS outbox_owners (owner TEXT PRIMARY KEY, lease_until_ms INTEGER NOT NULL)");
+  bool has_owner = true;
+  {
+    database::statement q(db, "SELECT COUNT(*) FROM pragma_table_info('outbox_deliveries') WHERE name = 'owner'");
+    has_owner = q.step() && q.integer(0) > 0;
+  }  // reset before the ALTER: a statement still stepping locks the table
+  if (!has_owner) {
+    // A file from before owners: its rows belong to '', an owner whose lease has lapsed.
+    db.exec("ALTER TABLE outbox_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+    db.exec("INSERT OR IGNORE INTO outbox_owners (owner, lease_until_ms) VALUES ('', 0)");
+  }
+  db.exec("DROP INDEX IF EXISTS outbox_due");
+  db.exec("CREATE INDEX IF NOT EXISTS outbox_due_by_owner ON outbox_deliveries(owner, sink, state, next_attempt_ms)");
   db.exec(
       "CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY, sink TEXT NOT NULL, key TEXT NOT NULL, "
       "idempotency_key TEXT NOT NULL, conversation_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, "
@@ -100,6 +115,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
   bool flush_posted = false;
   std::size_t queued_deliveries = 0;  // accepted but not committed yet (counts against the bound)
   bool full_logged = false;
+  bool registered = false;  // our row in outbox_owners is written
   asio::steady_timer room;  // accept() waits here while full; cancelled when deliveries end
   outbox_stats stats;
 
@@ -122,12 +138,48 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     m.bind(6, now).bind(7, static_cast<std::int64_t>(a.sinks.size())).run();
     auto id = db.last_insert_id();
     if (a.also) a.also();
+    if (!registered) renew(now);  // before any row of ours: an owner that vanishes is always known
     for (auto& sink : a.sinks) {
       database::statement d(db,
-                            "INSERT INTO outbox_deliveries (message_id, sink, next_attempt_ms, updated_ms) VALUES (?, ?, ?, ?)");
-      d.bind(1, id).bind(2, sink).bind(3, now).bind(4, now).run();
+                            "INSERT INTO outbox_deliveries (message_id, sink, owner, next_attempt_ms, updated_ms) "
+                            "VALUES (?, ?, ?, ?, ?)");
+      d.bind(1, id).bind(2, sink).bind(3, limits.owner).bind(4, now).bind(5, now).run();
     }
     return id;
+  }
+
+  void renew(std::int64_t now) {
+    database::statement up(db,
+                           "INSERT INTO outbox_owners (owner, lease_until_ms) VALUES (?, ?) "
+                           "ON CONFLICT(owner) DO UPDATE SET lease_until_ms = excluded.lease_until_ms");
+    up.bind(1, limits.owner).bind(2, now + limits.lease.count()).run();
+    registered = true;
+  }
+
+  // Renews our lease, then takes the rows of every owner whose lease lapsed; returns how many.
+  std::int64_t apply(const lease_op& l, std::int64_t now) {
+    if (l.release) {
+      database::statement up(db, "UPDATE outbox_owners SET lease_until_ms = 0 WHERE owner = ?");
+      up.bind(1, limits.owner).run();
+      registered = false;
+      return 0;
+    }
+    renew(now);
+    std::vector<std::string> lapsed;
+    {
+      database::statement q(db, "SELECT owner FROM outbox_owners WHERE owner != ? AND lease_until_ms <= ?");
+      q.bind(1, limits.owner).bind(2, now);
+      while (q.step()) lapsed.push_back(q.text(0));
+    }
+    std::int64_t taken = 0;
+    for (auto& owner : lapsed) {
+      database::statement up(db, "UPDATE outbox_deliveries SET owner = ? WHERE owner = ?");
+      up.bind(1, limits.owner).bind(2, owner).run();
+      taken += db.changes();
+      database::statement del(db, "DELETE FROM outbox_owners WHERE owner = ?");
+      del.bind(1, owner).run();
+    }
+    return taken;
   }
 
   // A delivery reaches a final state; returns its message id when that made the message final.
@@ -211,6 +263,8 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
                 woken.insert(op.sinks.begin(), op.sinks.end());
               } else if constexpr (std::is_same_v<T, results_op>) {
                 for (auto& r : op.results) apply(r, now, finals);
+              } else if constexpr (std::is_same_v<T, lease_op>) {
+                wt->value = apply(op, now);
               } else {
                 database::statement del(db, "DELETE FROM outbox_messages WHERE id = ?");
                 del.bind(1, op.message_id).run();
@@ -310,7 +364,11 @@ const outbox_limits& outbox::limits() const noexcept { return impl_->limits; }
 void outbox::finalise_leftovers() {
   std::vector<std::int64_t> ids;
   {
-    database::statement q(impl_->db, "SELECT id FROM outbox_messages WHERE open_deliveries <= 0 ORDER BY id");
+    // Ours only: another process finalises its own (hold() makes a vanished owner's ours).
+    database::statement q(impl_->db,
+                          "SELECT id FROM outbox_messages m WHERE open_deliveries <= 0 AND NOT EXISTS (SELECT 1 FROM "
+                          "outbox_deliveries d WHERE d.message_id = m.id AND d.owner != ?) ORDER BY id");
+    q.bind(1, impl_->limits.owner);
     while (q.step()) ids.push_back(q.integer(0));
   }
   for (auto id : ids) {
@@ -359,9 +417,9 @@ std::vector<entry> outbox::due(const std::string& sink, std::int64_t now, std::s
   database::transaction snapshot(impl_->db, database::transaction::mode::read);
   {
     database::statement q(impl_->db,
-                          "SELECT id FROM outbox_deliveries WHERE sink = ? AND state = 0 AND next_attempt_ms <= ? "
+                          "SELECT id FROM outbox_deliveries WHERE owner = ? AND sink = ? AND state = 0 AND next_attempt_ms <= ? "
                           "ORDER BY next_attempt_ms, id LIMIT ?");
-    q.bind(1, sink).bind(2, now).bind(3, static_cast<std::int64_t>(limit + in_flight.size()));
+    q.bind(1, impl_->limits.owner).bind(2, sink).bind(3, now).bind(4, static_cast<std::int64_t>(limit + in_flight.size()));
     while (ids.size() < limit && q.step())
       if (auto id = q.integer(0); !in_flight.contains(id)) ids.push_back(id);
   }
@@ -382,10 +440,22 @@ std::vector<entry> outbox::due(const std::string& sink, std::int64_t now, std::s
 }
 
 std::optional<std::int64_t> outbox::next_due_ms(const std::string& sink) {
-  database::statement q(impl_->db, "SELECT MIN(next_attempt_ms) FROM outbox_deliveries WHERE sink = ? AND state = 0");
-  q.bind(1, sink);
+  database::statement q(impl_->db,
+                        "SELECT MIN(next_attempt_ms) FROM outbox_deliveries WHERE owner = ? AND sink = ? AND state = 0");
+  q.bind(1, impl_->limits.owner).bind(2, sink);
   if (!q.step() || q.is_null(0)) return std::nullopt;
   return q.integer(0);
+}
+
+asio::awaitable<std::size_t> outbox::hold() { return lease_coroutine(impl_, false); }
+asio::awaitable<void> outbox::release() {
+  co_await lease_coroutine(impl_, true);
+}
+
+asio::awaitable<std::size_t> outbox::lease_coroutine(std::shared_ptr<impl> s, bool release) {
+  auto w = s->enqueue(lease_op{release});
+  co_await wait_for(w);
+  co_return static_cast<std::size_t>(w->value);
 }
 
 asio::awaitable<void> outbox::record_coroutine(std::shared_ptr<impl> s, std::vector<outbox_result> results) {

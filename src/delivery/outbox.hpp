@@ -102,6 +102,10 @@ struct outbox_result {
 struct outbox_limits {
   std::size_t max_pending = 1'000'000;              // deliveries not yet final
   std::chrono::milliseconds max_age{96 * 3600'000};  // then a dead letter (the native integration's 4 days)
+  // Who delivers what this outbox accepts (see hold()). The daemon's is stable across restarts,
+  // so a restarted monitor resumes its rows at once; a one-shot command's is its own.
+  std::string owner = "relay";
+  std::chrono::milliseconds lease{60'000};  // an owner that stops renewing loses its rows after this
 };
 
 struct outbox_stats {
@@ -143,6 +147,14 @@ class outbox final {
                          const std::set<std::int64_t>& in_flight);
   std::optional<std::int64_t> next_due_ms(const std::string& sink);  // earliest pending, if any
 
+  // Several processes may share one state file: a running monitor and a one-shot `forward` or
+  // `dlq replay`. Each delivers only the rows it owns (those it accepted), so the process waiting
+  // for a message's outcome is the one that records it. hold() renews this owner's lease and
+  // takes over the rows (pending or final and not yet finalised) of owners whose lease lapsed, or
+  // who released it; it returns how many it took. Call it at start and every lease / 3.
+  boost::asio::awaitable<std::size_t> hold();
+  boost::asio::awaitable<void> release();  // at a clean stop: another process may take the rows now
+
   // Results of a request, group-committed with whatever else is queued; resumes once durable.
   boost::asio::awaitable<void> record(std::vector<outbox_result> results);
 
@@ -158,6 +170,7 @@ class outbox final {
   static boost::asio::awaitable<std::int64_t> accept_coroutine(std::shared_ptr<impl> s, message m,
                                                                std::vector<std::string> sinks, std::function<void()> also);
   static boost::asio::awaitable<void> record_coroutine(std::shared_ptr<impl> s, std::vector<outbox_result> results);
+  static boost::asio::awaitable<std::size_t> lease_coroutine(std::shared_ptr<impl> s, bool release);
   std::shared_ptr<impl> impl_;
 };
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "core/error.hpp"
 #include "delivery/database.hpp"
@@ -509,6 +510,144 @@ TEST(DeliveryService, RowsForASinkThisRunDoesNotHaveAreKeptNamedAndDeliveredByAR
   for (auto& l : logs) EXPECT_EQ(l.find("which this run does not have"), std::string::npos) << l;
   for (auto& f : finals)
     for (auto& o : f.outcomes) EXPECT_EQ(o.state, delivery_state::delivered) << f.msg.idempotency_key << " " << o.sink;
+}
+
+
+// --- several processes on one state file (a monitor and a one-shot forward or replay) -------------
+
+outbox_limits owned_by(std::string owner, milliseconds lease = milliseconds{60'000}) {
+  outbox_limits l;
+  l.owner = std::move(owner);
+  l.lease = lease;
+  return l;
+}
+
+// Each connection stands for a process: what one accepted is not due for the other while its
+// lease lives; once it releases (a clean stop), the other's hold() takes the rows at once.
+TEST(OutboxOwners, EachProcessDeliversWhatItAcceptedAndAReleaseHandsTheRestOver) {
+  auto path = temp_db("owners");
+  asio::io_context ioc;
+  database monitor_db(path), forward_db(path);
+  outbox monitor(ioc.get_executor(), monitor_db, owned_by("monitor"));
+  outbox forward(ioc.get_executor(), forward_db, owned_by("forward:1"));
+  EXPECT_EQ(run(ioc, monitor.hold()), 0u);
+  run(ioc, monitor.accept(msg(1), {"bus"}));
+  run(ioc, forward.accept(msg(2), {"bus"}));
+  auto mine = monitor.due("bus", now_ms(), 10, {});
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].msg.idempotency_key, "fwd-1");
+  auto theirs = forward.due("bus", now_ms(), 10, {});
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0].msg.idempotency_key, "fwd-2");
+  EXPECT_EQ(monitor.next_due_ms("bus").has_value(), true);
+  EXPECT_EQ(run(ioc, monitor.hold()), 0u) << "the forward's lease lives: nothing to take";
+  run(ioc, forward.release());
+  EXPECT_EQ(run(ioc, monitor.hold()), 1u);
+  EXPECT_EQ(monitor.due("bus", now_ms(), 10, {}).size(), 2u);
+  EXPECT_TRUE(forward.due("bus", now_ms(), 10, {}).empty());
+  EXPECT_EQ(run(ioc, monitor.hold()), 0u) << "taken once";
+}
+
+// A process that vanished (kill -9) stops renewing: when its lease lapses, another takes its
+// pending rows and the message it made final but did not finalise, and finalises that one.
+TEST(OutboxOwners, AVanishedOwnersRowsAndItsUnfinalisedMessageAreTakenWhenItsLeaseLapses) {
+  auto path = temp_db("owners-lapsed");
+  asio::io_context ioc;
+  {
+    database db(path);
+    outbox gone(ioc.get_executor(), db, owned_by("forward:2", milliseconds{1}));
+    gone.on_final([](const final_message&) {});
+    run(ioc, gone.accept(msg(1), {"bus"}));
+    run(ioc, gone.accept(msg(2), {"bus"}));
+    auto due = gone.due("bus", now_ms(), 1, {});
+    ASSERT_EQ(due.size(), 1u);
+    run(ioc, gone.record({outbox_result::delivered(due[0].delivery_id, "e1")}));
+    // destroyed before its forget write ran: final, not finalised, as after a kill -9
+  }
+  database db(path);
+  outbox monitor(ioc.get_executor(), db, owned_by("monitor"));
+  std::vector<std::string> finalised;
+  monitor.on_final([&](const final_message& f) { finalised.push_back(f.msg.idempotency_key + " " + f.outcomes[0].detail); });
+  monitor.finalise_leftovers();
+  EXPECT_TRUE(finalised.empty()) << "not ours before the takeover";
+  std::this_thread::sleep_for(milliseconds{5});  // the 1 ms lease lapses
+  EXPECT_EQ(run(ioc, monitor.hold()), 2u);
+  monitor.finalise_leftovers();
+  EXPECT_EQ(finalised, (std::vector<std::string>{"fwd-1 e1"}));
+  auto due = monitor.due("bus", now_ms(), 10, {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].msg.idempotency_key, "fwd-2");
+}
+
+// A file written before owners existed: its rows are nobody's, and the first hold() takes them.
+TEST(OutboxOwners, RowsOfAFileFromBeforeOwnersAreTakenByTheFirstHold) {
+  auto path = temp_db("owners-legacy");
+  {
+    database db(path);
+    db.exec(
+        "CREATE TABLE outbox_messages (id INTEGER PRIMARY KEY, key TEXT NOT NULL, idempotency_key TEXT NOT NULL, "
+        "conversation_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, created_ms INTEGER NOT NULL, "
+        "open_deliveries INTEGER NOT NULL)");
+    db.exec(
+        "CREATE TABLE outbox_deliveries (id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES "
+        "outbox_messages(id) ON DELETE CASCADE, sink TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0, attempts "
+        "INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, detail TEXT NOT NULL DEFAULT '', updated_ms "
+        "INTEGER NOT NULL)");
+    db.exec("CREATE INDEX outbox_due ON outbox_deliveries(sink, state, next_attempt_ms)");
+    db.exec("INSERT INTO outbox_messages VALUES (1, 'c:conversation-end', 'fwd-old', 'c', 'sentiment', '{}', 1, 1)");
+    db.exec("INSERT INTO outbox_deliveries (message_id, sink, next_attempt_ms, updated_ms) VALUES (1, 'bus', 1, 1)");
+  }
+  asio::io_context ioc;
+  database db(path);
+  outbox box(ioc.get_executor(), db, owned_by("monitor"));
+  EXPECT_EQ(box.stats().pending, 1u);
+  EXPECT_TRUE(box.due("bus", now_ms(), 10, {}).empty());
+  EXPECT_EQ(run(ioc, box.hold()), 1u);
+  auto due = box.due("bus", now_ms(), 10, {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].msg.idempotency_key, "fwd-old");
+}
+
+// The README's case: `forward` while a monitor runs on the same state file. The monitor's
+// drivers, woken by its own accepts, never send the forward's message, so the forward's own
+// finaliser reports its outcome (before owners the monitor could record it first, and the
+// forward waited out its whole wait).
+TEST(OutboxOwners, AOneShotBesideARunningMonitorFinalisesItsOwnMessage) {
+  auto path = temp_db("owners-services");
+  asio::io_context ioc;
+  database monitor_db(path), forward_db(path);
+  delivery_service monitor(ioc.get_executor(), monitor_db, owned_by("monitor"), {});
+  delivery_service forward(ioc.get_executor(), forward_db, owned_by("forward:3"), {});
+  auto* monitor_sink = new scripted_sink;
+  auto* forward_sink = new scripted_sink;
+  monitor.add_sink("bus", std::unique_ptr<sink>(monitor_sink), fast());
+  forward.add_sink("bus", std::unique_ptr<sink>(forward_sink), fast());
+  std::vector<std::string> monitor_finals, forward_finals;
+  monitor.on_final("sentiment", [&](const final_message& f) { monitor_finals.push_back(f.msg.idempotency_key); });
+  forward.on_final("sentiment", [&](const final_message& f) { forward_finals.push_back(f.msg.idempotency_key); });
+  auto monitor_done = asio::co_spawn(ioc, monitor.run(), asio::use_future);
+  auto forward_done = asio::co_spawn(ioc, forward.run(), asio::use_future);
+  for (int n = 0; n < 20; ++n) {
+    // accepted in the same turn: the monitor's driver wakes while the forward's row is committed
+    asio::co_spawn(ioc, forward.box().accept(msg(100 + n), std::vector<std::string>{"bus"}), asio::detached);
+    asio::co_spawn(ioc, monitor.box().accept(msg(n), std::vector<std::string>{"bus"}), asio::detached);
+  }
+  ASSERT_TRUE(run_until(ioc, [&] { return monitor_finals.size() == 20 && forward_finals.size() == 20; }))
+      << monitor_finals.size() << " " << forward_finals.size();
+  auto number = [](const std::string& key) { return std::stoi(key.substr(4)); };  // "fwd-<n>"
+  for (auto& k : forward_finals) EXPECT_GE(number(k), 100) << k;
+  for (auto& k : monitor_finals) EXPECT_LT(number(k), 100) << k;
+  for (auto& request : monitor_sink->requests)
+    for (auto& payload : request) EXPECT_LT(payload.size(), std::string(R"({"n":100})").size()) << "the forward's: " << payload;
+  std::size_t forward_sent = 0;
+  for (auto& request : forward_sink->requests) forward_sent += request.size();
+  EXPECT_EQ(forward_sent, 20u);
+  monitor.stop();
+  forward.stop();
+  ASSERT_TRUE(run_until(ioc, [&] {
+    return monitor_done.wait_for(seconds{0}) == std::future_status::ready &&
+           forward_done.wait_for(seconds{0}) == std::future_status::ready;
+  }));
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ struct delivery_service::impl {
         box(ex, db, limits, log),
         letters(db),
         finals_changed(ex, steady_clock::time_point::max()),
+        lease_tick(ex, steady_clock::time_point::max()),
         drivers_group(ex, [this](std::string_view name, std::exception_ptr e) {
           if (log) log(severity::error, fmt::format("delivery {} stopped: {}", name, describe(e)));
         }) {
@@ -62,6 +63,30 @@ struct delivery_service::impl {
     if (auto it = finalisers.find(f.msg.kind); it != finalisers.end()) it->second(f);
   }
 
+  // Renews the lease and takes what lapsed owners left: their final messages are finalised
+  // here, their pending rows delivered by our drivers. A failing write (a full disk) is logged:
+  // our own rows are delivered meanwhile, and the next tick tries again.
+  asio::awaitable<void> hold() {
+    std::size_t taken = 0;
+    try {
+      taken = co_await box.hold();
+    } catch (const relay_error& e) {
+      if (log) log(severity::error, fmt::format("outbox: renewing this process's lease: {}; trying again later", e.what()));
+    }
+    if (!taken) co_return;
+    if (log) log(severity::info, fmt::format("outbox: took over {} delivery(ies) of a relay process that stopped", taken));
+    box.finalise_leftovers();
+    for (auto& drv : drivers) drv->wake();
+  }
+
+  asio::awaitable<void> keep_lease() {
+    while (!stopping) {
+      lease_tick.expires_after(std::max(box.limits().lease / 3, milliseconds{10}));
+      co_await lease_tick.async_wait(asio::as_tuple(asio::use_awaitable));  // stop() cancels it
+      if (!stopping) co_await hold();
+    }
+  }
+
   bool known(const std::string& sink) const {
     return std::any_of(drivers.begin(), drivers.end(), [&](auto& d) { return d->sink_id() == sink; });
   }
@@ -77,6 +102,7 @@ struct delivery_service::impl {
   std::map<std::int64_t, delivery_outcome> replayed;    // final outcomes of replays, by message id
   std::set<std::int64_t> replay_watch;                  // message ids of replays someone waits for
   asio::steady_timer finals_changed;
+  asio::steady_timer lease_tick;
   task_group drivers_group;
   bool stopping = false;
 };
@@ -106,6 +132,7 @@ void delivery_service::on_final(std::string kind, outbox::finaliser f) { impl_->
 asio::awaitable<void> delivery_service::run() {
   auto& d = *impl_;
   if (d.stopping) co_return;  // stopped before it started
+  co_await d.hold();
   d.box.finalise_leftovers();
   if (auto pending = d.box.stats().pending; pending && d.log)
     d.log(severity::info, fmt::format("resuming {} delivery(ies) left in the outbox by the last run", pending));
@@ -117,12 +144,19 @@ asio::awaitable<void> delivery_service::run() {
                                         "until one does (its id in [sinks.<id>])",
                                         n, sink));
   for (auto& drv : d.drivers) d.drivers_group.spawn("driver " + drv->sink_id(), drv->run());
+  d.drivers_group.spawn("outbox lease", d.keep_lease());
   co_await d.drivers_group.join();
+  try {
+    co_await d.box.release();  // what is left is another process's to take at once
+  } catch (const relay_error& e) {
+    if (d.log) d.log(severity::warn, fmt::format("outbox: releasing this process's lease: {}", e.what()));
+  }
 }
 
 void delivery_service::stop() {
   impl_->stopping = true;
   impl_->finals_changed.cancel();
+  impl_->lease_tick.cancel();
   for (auto& d : impl_->drivers) d->stop();  // requests in flight finish; the rest stays in the outbox
 }
 

@@ -2,11 +2,14 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "delivery/database.hpp"
 #include "delivery/idempotency_store.hpp"
 #include "genesys/api.hpp"
 #include "net/endpoint.hpp"
@@ -42,6 +45,18 @@ sinks::build_context sink_context(asio::any_io_executor executor, std::vector<st
           api, std::move(log)};
 }
 
+// The monitor's owner name is stable, so a restarted daemon resumes its rows at once; a one-shot
+// command (forward, dlq replay) owns what it accepts while it runs, beside a running monitor.
+delivery::outbox_limits outbox_of(delivery::outbox_limits limits, purpose use) {
+  if (use != purpose::monitor) {
+    auto name = use == purpose::forward ? "forward" : use == purpose::replay ? "replay" : "command";
+    limits.owner = fmt::format("{}:{}:{}", name, ::getpid(), delivery::now_ms());
+  } else {
+    limits.owner = "monitor";
+  }
+  return limits;
+}
+
 // Where one lifecycle node (a source or a filter) sends what it passes on.
 struct route {
   std::vector<const filter_plan*> filters;
@@ -62,7 +77,7 @@ struct service::impl {
         db(layout.delivery.state_path.empty() ? ":memory:" : layout.delivery.state_path, layout.delivery.sync,
            kStateBusyTimeout),
         state(db),
-        delivery(ex, db, layout.delivery.outbox, delivery_log) {
+        delivery(ex, db, outbox_of(layout.delivery.outbox, u), delivery_log) {
     if (use != purpose::inspect) {
       auto& g = layout.genesys;
       session = std::make_unique<genesys::api_session>(ex, g.http, g.login_base, g.api_base, g.credentials, g.api_retry);
