@@ -149,6 +149,15 @@ std::vector<row> rows(const fs::path& dir) {
                    u ? fmt::format("{} events/s, p99 accept→delivered {} ms", si(*u), opt(median_of(us, "p99_ms"), "{:.0f}")) : "—",
                    "—", "—", "—", "≥ 100,000 events/s", at_least(u, 1e5)});
   }
+  {  // added latency at 10,000 events/s
+    auto us = load(dir, "latency.us");
+    auto p99 = median_of(us, "to_request_p99_ms");
+    out.push_back({"added latency at 10,000 events/s, receipt → request read by the sink (durable; no linger)",
+                   p99 ? fmt::format("{} ms p99, {} ms p50 ({} events/s achieved)", opt(p99, "{:.2f}"),
+                                     opt(median_of(us, "to_request_p50_ms"), "{:.2f}"), opt(median_of(us, "achieved_per_s"), "{:.0f}"))
+                       : "—",
+                   "—", "—", "—", "p99 ≤ 2 ms", at_most(p99, 2)});
+  }
   for (auto c : {16, 1}) {  // the forwarder, the seed's flow
     auto name = fmt::format("fwd{}", c);
     auto us = load(dir, name + ".us"), peer = load(dir, name + ".peer");

@@ -5,7 +5,10 @@
 // --state :memory: to see what durability costs; --synchronous full puts every commit on disk.
 // --pending N accepts N deliveries for a sink nobody drains and reports the accept rate and the
 // RSS with them pending. Prints events/s, accept→delivered latency percentiles, commits and
-// peak RSS; --json prints one JSON object.
+// peak RSS; --json prints one JSON object. With the in-process emulator it also measures each
+// event's way to the sink: from its due time (its receipt, in open loop with --rate) to the moment
+// the emulator had read the request carrying it — an upper bound on "receipt → request written"
+// (it adds the loopback transfer and the emulator's read).
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +20,9 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <charconv>
 #include <map>
+#include <mutex>
 
 #include "aws/credentials.hpp"
 #include "bench/open_loop.hpp"
@@ -47,9 +52,20 @@ struct options {
 
 // Accepts `n` messages with `concurrency` accepts in flight, each for `sinks`. With a `rate`,
 // event i is due at start + i/rate and its latency counts from then (queueing included).
+// The event's number, first in its Detail, tells the emulator's callback whose request it read.
+std::string numbered(std::size_t i, const std::string& detail) { return fmt::format(R"({{"bench_seq":{},{})", i, detail.substr(1)); }
+
+std::optional<std::size_t> number_of(const std::string& detail) {
+  constexpr std::string_view head = R"({"bench_seq":)";
+  if (!detail.starts_with(head)) return std::nullopt;
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(detail.data() + head.size(), detail.data() + detail.size(), n);
+  return ec == std::errc{} ? std::optional(n) : std::nullopt;
+}
+
 asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size_t concurrency, std::vector<std::string> sinks,
                                  std::vector<std::string>& details, std::map<std::int64_t, steady_clock::time_point>& accepted_at,
-                                 double rate = 0) {
+                                 double rate = 0, std::vector<steady_clock::time_point>* due_at = nullptr) {
   std::size_t next = 0, running = 0;
   auto ex = co_await asio::this_coro::executor;
   auto start = steady_clock::now();
@@ -59,7 +75,8 @@ asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size
       while (next < n) {
         auto i = next++;
         auto t0 = co_await grm::bench::due(start, i, rate);
-        delivery::message m{"bench:" + std::to_string(i), grm::uuid_v4(), "", "sentiment", details[i % details.size()]};
+        if (due_at) (*due_at)[i] = t0;
+        delivery::message m{"bench:" + std::to_string(i), grm::uuid_v4(), "", "sentiment", numbered(i, details[i % details.size()])};
         auto targets = sinks;  // named: GCC 12 destroys braced temporaries in an awaited call twice
         auto id = co_await box.accept(std::move(m), std::move(targets));
         accepted_at[id] = t0;
@@ -92,11 +109,20 @@ int main(int argc, char** argv) {
   auto temp = std::filesystem::temp_directory_path() / ("grm-eventbridge-load-" + std::to_string(::getpid()) + ".db");
   if (o.state.empty()) o.state = temp.string();
   std::unique_ptr<grm::sim::aws_emulator> emulator;
+  std::mutex arrivals_mutex;  // the emulator's thread adds, main reads once it is done
+  std::vector<std::pair<std::size_t, steady_clock::time_point>> arrivals;
+  std::vector<steady_clock::time_point> due_at(o.events);
   grm::net::http_client_options ho;
   ho.max_idle_per_host = o.in_flight + 2;
   if (o.endpoint.empty()) {
     grm::sim::aws_emulator_options eo;
     eo.keep_events = false;
+    eo.on_event = [&](const grm::sim::accepted_event& e, steady_clock::time_point arrived) {
+      if (auto n = number_of(e.detail)) {
+        std::lock_guard lock(arrivals_mutex);
+        arrivals.emplace_back(*n, arrived);
+      }
+    };
     emulator = std::make_unique<grm::sim::aws_emulator>(eo);
     o.endpoint = o.plain_http ? emulator->http_url() : emulator->https_url();
     ho.tls.ca_pem = emulator->certificate_pem();
@@ -148,7 +174,8 @@ int main(int argc, char** argv) {
   box.on_accepted([&](const std::string&) { d.wake(); });
   auto driver_done = asio::co_spawn(ioc, d.run(), asio::use_future);
   auto start = steady_clock::now();
-  auto f = asio::co_spawn(ioc, accept_all(box, o.events, o.concurrency, {"eventbridge"}, details, accepted_at, o.rate), asio::use_future);
+  auto f = asio::co_spawn(ioc, accept_all(box, o.events, o.concurrency, {"eventbridge"}, details, accepted_at, o.rate, &due_at),
+                          asio::use_future);
   while (latency_ms.size() + failures < o.events) ioc.run_one();
   double secs = duration<double>(steady_clock::now() - start).count();
   d.stop();
@@ -156,6 +183,13 @@ int main(int argc, char** argv) {
     ioc.run_one_for(milliseconds{10});
   auto st = d.stats();
   auto bs = box.stats();
+  std::vector<double> to_request_ms;
+  {
+    std::lock_guard lock(arrivals_mutex);
+    for (auto& [n, at] : arrivals)
+      if (n < due_at.size()) to_request_ms.push_back(duration<double, std::milli>(at - due_at[n]).count());
+  }
+  double rp50 = grm::bench::percentile(to_request_ms, 0.50), rp99 = grm::bench::percentile(to_request_ms, 0.99);
   double p50 = grm::bench::percentile(latency_ms, 0.50), p99 = grm::bench::percentile(latency_ms, 0.99),
          p999 = grm::bench::percentile(latency_ms, 0.999);
   double rss = static_cast<double>(grm::bench::peak_rss_bytes()) / 1e6;
@@ -163,9 +197,12 @@ int main(int argc, char** argv) {
   auto per_request = static_cast<double>(o.events) / static_cast<double>(std::max<std::uint64_t>(st.requests, 1));
   if (o.json) {
     std::cout << fmt::format(
-        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"offered_per_s":{:.0f},"achieved_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"commits":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"state":"{}","synchronous":"{}","emulator":"{}"}})",
+        R"({{"events":{},"seconds":{:.3f},"events_per_s":{:.0f},"offered_per_s":{:.0f},"achieved_per_s":{:.0f},"requests":{},"entries_per_request":{:.2f},"commits":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"p999_ms":{:.3f},"failures":{},"connections":{},"peak_rss_mb":{:.1f},"state":"{}","synchronous":"{}","emulator":"{}"{}}})",
         o.events, secs, eps, o.rate, eps, st.requests, per_request, bs.commits, p50, p99, p999, failures, http.stats().connections_opened, rss,
-        o.state == ":memory:" ? "memory" : "file", o.synchronous, emulator ? "in-process" : "external")
+        o.state == ":memory:" ? "memory" : "file", o.synchronous, emulator ? "in-process" : "external",
+        to_request_ms.empty() ? std::string{}
+                              : fmt::format(R"(,"to_request_samples":{},"to_request_p50_ms":{:.3f},"to_request_p99_ms":{:.3f})",
+                                            to_request_ms.size(), rp50, rp99))
               << "\n";
   } else {
     std::cout << fmt::format("eventbridge via the outbox ({}, synchronous={}): {} events in {:.2f} s = {:.0f} events/s "
@@ -174,6 +211,9 @@ int main(int argc, char** argv) {
                              per_request, bs.commits, http.stats().connections_opened)
               << fmt::format("  latency accept→delivered: p50 {:.2f} ms, p99 {:.2f} ms, p99.9 {:.2f} ms; peak RSS {:.1f} MB; emulator {}\n",
                              p50, p99, p999, rss, emulator ? "in this process" : o.endpoint);
+    if (!to_request_ms.empty())
+      std::cout << fmt::format("  receipt→request read by the emulator: p50 {:.3f} ms, p99 {:.3f} ms ({} events)\n", rp50, rp99,
+                               to_request_ms.size());
     if (failures) std::cout << "  FAILURES: " << failures << " (first: " << first_failure << ")\n";
   }
   std::filesystem::remove(temp);

@@ -111,6 +111,7 @@ struct aws_emulator::impl {
   aws::signer signer;
   std::mt19937_64 rng{std::random_device{}()};
   std::ofstream events_out;
+  std::chrono::steady_clock::time_point arrived;  // of the PutEvents request being answered
   std::vector<accepted_event> accepted;
   std::vector<put_events_record> log;
   aws_emulator_stats stats;
@@ -288,6 +289,7 @@ struct aws_emulator::impl {
       events_out.flush();
     }
     ++stats.accepted;
+    if (opt.on_event) opt.on_event(ev, arrived);
     if (opt.keep_events) accepted.push_back(std::move(ev));
   }
 
@@ -504,6 +506,7 @@ struct aws_emulator::impl {
   }
 
   asio::awaitable<http_response_msg> handle(http_request_msg& req) {
+    auto read_at = std::chrono::steady_clock::now();  // the whole request has been read
     std::string target(req.target());
     if (target.starts_with("/latest/")) co_return imds(req, target);
     if (target.starts_with("/container/")) co_return container(req);
@@ -531,6 +534,7 @@ struct aws_emulator::impl {
       t.expires_after(slow_delay);
       co_await t.async_wait(asio::use_awaitable);
     }
+    arrived = read_at;
     co_return put_events(req, akid);
   }
 };

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,14 @@ struct aws_key {
   std::optional<std::chrono::system_clock::time_point> expiration;
 };
 
+struct accepted_event {
+  std::string event_id;
+  std::string source, detail_type, detail, event_bus, trace_header;
+  std::vector<std::string> resources;
+  std::optional<std::int64_t> time;
+  std::string access_key_id;  // who sent it
+};
+
 struct aws_emulator_options {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 0;
@@ -36,6 +45,9 @@ struct aws_emulator_options {
   std::size_t max_request_bytes = 262'143;  // sum of AWS entry sizes; the 1 MiB mode is 1'048'576
   std::string events_file;                   // JSON lines of accepted events; empty: memory only
   bool keep_events = true;                   // false: count only (long benchmarks)
+  // Each accepted event with when its request had been read (benchmarks: how long an event took
+  // to reach the sink). Runs on the emulator's thread.
+  std::function<void(const accepted_event&, std::chrono::steady_clock::time_point arrived)> on_event;
   // Credential endpoints.
   std::chrono::seconds issued_lifetime{3600};
   std::string web_identity_token = "sim-web-identity-token";
@@ -54,13 +66,6 @@ struct aws_emulator_options {
   std::string sso_refresh_token = "sim-sso-refresh-token";
 };
 
-struct accepted_event {
-  std::string event_id;
-  std::string source, detail_type, detail, event_bus, trace_header;
-  std::vector<std::string> resources;
-  std::optional<std::int64_t> time;
-  std::string access_key_id;  // who sent it
-};
 
 struct aws_emulator_stats {
   std::size_t put_events_requests = 0;

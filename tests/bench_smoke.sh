@@ -14,7 +14,7 @@ fail() { echo "bench_smoke: $*" >&2; [ -f "$out/errors.log" ] && tail -20 "$out/
 if grep -q "FAILED" "$work/stderr"; then fail "a tool failed: $(grep FAILED "$work/stderr")"; fi
 table=$out/table.txt
 [ -s "$table" ] || fail "no table"
-for row in "SSE ingest, one file" "WebSocket notification frames" "lifecycle events, durable" \
+for row in "SSE ingest, one file" "WebSocket notification frames" "lifecycle events, durable" "added latency at 10,000 events/s" \
            "the seed's flow, 16 in flight" "the seed's flow, one at a time" "Genesys calls per conversation" \
            "idle RSS" "memory per tracked conversation"; do
   line=$(grep -F "$row" "$table") || fail "no row '$row'"

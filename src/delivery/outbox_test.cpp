@@ -552,18 +552,18 @@ TEST(OutboxOwners, EachProcessDeliversWhatItAcceptedAndAReleaseHandsTheRestOver)
 // pending rows and the message it made final but did not finalise, and finalises that one.
 TEST(OutboxOwners, AVanishedOwnersRowsAndItsUnfinalisedMessageAreTakenWhenItsLeaseLapses) {
   auto path = temp_db("owners-lapsed");
-  asio::io_context ioc;
   {
+    asio::io_context gone_ioc;  // its process: destroyed with the forget write still queued, as by a kill -9
     database db(path);
-    outbox gone(ioc.get_executor(), db, owned_by("forward:2", milliseconds{1}));
+    outbox gone(gone_ioc.get_executor(), db, owned_by("forward:2", milliseconds{1}));
     gone.on_final([](const final_message&) {});
-    run(ioc, gone.accept(msg(1), {"bus"}));
-    run(ioc, gone.accept(msg(2), {"bus"}));
+    run(gone_ioc, gone.accept(msg(1), {"bus"}));
+    run(gone_ioc, gone.accept(msg(2), {"bus"}));
     auto due = gone.due("bus", now_ms(), 1, {});
     ASSERT_EQ(due.size(), 1u);
-    run(ioc, gone.record({outbox_result::delivered(due[0].delivery_id, "e1")}));
-    // destroyed before its forget write ran: final, not finalised, as after a kill -9
+    run(gone_ioc, gone.record({outbox_result::delivered(due[0].delivery_id, "e1")}));
   }
+  asio::io_context ioc;
   database db(path);
   outbox monitor(ioc.get_executor(), db, owned_by("monitor"));
   std::vector<std::string> finalised;
