@@ -1,8 +1,10 @@
 #include <CLI/CLI.hpp>
 #include "commands.hpp"
+#include "core/allocator.hpp"
 #include "log_format.hpp"
 
 int main(int argc, char** argv) {
+  grm::tune_allocator();
   CLI::App app{"genesys-relay: Genesys Cloud conversation events, validated and routed"};
   app.set_version_flag("--version", std::string("genesys-relay ") + GRM_VERSION);
   app.require_subcommand(1);

@@ -27,6 +27,7 @@
 #include "aws/credentials.hpp"
 #include "bench/open_loop.hpp"
 #include "bench/workload.hpp"
+#include "core/allocator.hpp"
 #include "core/ids.hpp"
 #include "delivery/database.hpp"
 #include "delivery/driver.hpp"
@@ -90,6 +91,7 @@ asio::awaitable<void> accept_all(delivery::outbox& box, std::size_t n, std::size
 }  // namespace
 
 int main(int argc, char** argv) {
+  grm::tune_allocator();  // as the relay runs
   CLI::App app{"Deliveries/s through the outbox and the driver into EventBridge (the AWS emulator)"};
   options o;
   app.add_option("--events", o.events, "events to deliver")->capture_default_str();

@@ -22,6 +22,7 @@
 
 #include "bench/open_loop.hpp"
 #include "bench/workload.hpp"
+#include "core/allocator.hpp"
 #include "genesys/api.hpp"
 #include "pipeline/sentiment/forwarding_service.hpp"
 #include "sim/aws_emulator.hpp"
@@ -98,6 +99,7 @@ run_result forward_all(asio::io_context& ioc, sentiment::forwarding_service& ser
 }  // namespace
 
 int main(int argc, char** argv) {
+  grm::tune_allocator();  // as the relay runs
   CLI::App app{"Sentiment forwarding load: conversations/s end to end"};
   std::size_t conversations = 2000, concurrency = 1, warmup = 50;
   std::string genesys_url, eventbridge_url, crm_url, state, log_path = "/dev/null";

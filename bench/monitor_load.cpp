@@ -25,15 +25,16 @@
 #include <iostream>
 
 #include "bench/workload.hpp"
-#include "genesys/api.hpp"
-#include "sim/forwarding_targets.hpp"
-#include "core/secret.hpp"
+#include "core/allocator.hpp"
 #include "core/ids.hpp"
+#include "core/secret.hpp"
 #include "core/time.hpp"
+#include "genesys/api.hpp"
 #include "net/http.hpp"
 #include "net/sse_parser.hpp"
 #include "pipeline/monitor_pipeline.hpp"
 #include "pipeline/track.hpp"
+#include "sim/forwarding_targets.hpp"
 #include "sim/genesys_sim.hpp"
 #include "sources/monitor_service.hpp"
 
@@ -230,6 +231,7 @@ int write_sse_file(const std::string& path, std::size_t events) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  grm::tune_allocator();  // as the relay runs
   CLI::App app{"genesys-relay monitor load tool"};
   std::string file, url, post;
   bool use_sim = false, as_json = false;

@@ -93,6 +93,38 @@ TEST(Outbox, AMessageNobodyObservesIsDroppedInTheCommitThatMakesItFinal) {
   EXPECT_EQ(box.stats().pending, 0u);
 }
 
+// The acknowledgement of the last open delivery of an unobserved message deletes it at once;
+// one with two sinks stays until the second is done, and a dead letter is still written.
+TEST(Outbox, AnUnobservedMessageGoesWithItsLastDeliveryDeliveredOrDeadLettered) {
+  asio::io_context ioc;
+  database db(":memory:");
+  outbox box(ioc.get_executor(), db, {});
+  box.on_final([](const final_message&) { ADD_FAILURE() << "nobody observes lifecycle"; });
+  box.observes([](const std::string& kind, std::int64_t) { return kind != "lifecycle"; });
+  auto count = [&](const char* sql) {
+    database::statement q(db, sql);
+    EXPECT_TRUE(q.step());
+    return q.integer(0);
+  };
+  run(ioc, box.accept(msg(1, "lifecycle"), {"bus", "crm"}));
+  auto bus = box.due("bus", now_ms(), 10, {});
+  auto crm = box.due("crm", now_ms(), 10, {});
+  ASSERT_EQ(bus.size(), 1u);
+  ASSERT_EQ(crm.size(), 1u);
+  run(ioc, box.record({outbox_result::delivered(bus[0].delivery_id, "e1")}));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 1) << "the CRM has not finished";
+  EXPECT_EQ(box.stats().pending, 1u);
+  EXPECT_EQ(box.stats().oldest_pending_ms > 0, true);
+  run(ioc, box.record({outbox_result::dead(crm[0].delivery_id, {error_kind::client, 400, "HTTP400", "bad request"})}));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_deliveries"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters WHERE sink = 'crm' AND code = 'HTTP400'"), 1);
+  EXPECT_EQ(box.stats().pending, 0u);
+  EXPECT_EQ(box.stats().oldest_pending_ms, 0);
+  run(ioc, box.record({outbox_result::delivered(bus[0].delivery_id, "again")}));  // a replayed result: nothing to close
+  EXPECT_EQ(box.stats().pending, 0u);
+}
+
 TEST(Outbox, AMessageIsFinalWhenEverySinkIsDoneAndTheFinaliserSeesEachOutcome) {
   asio::io_context ioc;
   database db(":memory:");
