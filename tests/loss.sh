@@ -15,19 +15,25 @@ rate=4 conversations=520
 read -r gport aport cport <<<"$(free_ports)"
 [ -n "$gport" ] && [ -n "$aport" ] && [ -n "$cport" ] || fail "no free ports"
 
-# The logs are appended to across restarts: a restart is up once its own "listening on" is there.
+# start_sink OUT COMMAND...: runs COMMAND in the background, its output appended to OUT (kept
+# across restarts), and waits for this run's own "listening on"; $started is its pid.
 listening() { [ "$(grep -c "listening on" "$1" 2>/dev/null)" -gt "$2" ]; }
+start_sink() {
+  local out=$1 before; shift
+  before=$(grep -c "listening on" "$out" 2>/dev/null || true)
+  "$@" >>"$out" 2>&1 &
+  started=$!; track "$started"
+  wait_for 10 listening "$out" "${before:-0}"
+}
 start_aws() {
-  local before; before=$(grep -c "listening on" "$tmp/aws.out" 2>/dev/null || true)
-  "$bin" aws-sim --port "$aport" --events-file "$tmp/events.jsonl" --duration 900 >>"$tmp/aws.out" 2>&1 &
-  aws=$!; track "$aws"
-  wait_for 10 listening "$tmp/aws.out" "${before:-0}" || fail "aws-sim did not start"
+  start_sink "$tmp/aws.out" "$bin" aws-sim --port "$aport" --events-file "$tmp/events.jsonl" --duration 900 \
+    || fail "aws-sim did not start"
+  aws=$started
 }
 start_crm() {
-  local before; before=$(grep -c "listening on" "$tmp/crm.out" 2>/dev/null || true)
-  "$bin" webhook-sim --port "$cport" --log "$tmp/crm.jsonl" --duration 900 >>"$tmp/crm.out" 2>&1 &
-  crm=$!; track "$crm"
-  wait_for 10 listening "$tmp/crm.out" "${before:-0}" || fail "webhook-sim did not start"
+  start_sink "$tmp/crm.out" "$bin" webhook-sim --port "$cport" --log "$tmp/crm.jsonl" --duration 900 \
+    || fail "webhook-sim did not start"
+  crm=$started
 }
 down() { kill -9 "$1"; wait "$1" 2>/dev/null || true; }
 

@@ -184,43 +184,39 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
     return taken;
   }
 
-  // A delivery reaches a final state; returns its message id when that made the message final.
+  // A delivery reaches a final state; returns its message id when that made an observed message
+  // final. The last open delivery of a message nobody looks at once it is final (lifecycle
+  // events) deletes the message, which takes its deliveries with it: no update of either row
+  // (the updates were half of an acknowledgement's B-tree writes).
   std::optional<std::int64_t> close_delivery(std::int64_t id, delivery_state st, const std::string& detail, std::int64_t now) {
-    // The common case first: the message's last open delivery, of a kind nobody looks at once it
-    // is final (lifecycle events). Deleting the message takes the delivery with it: no update of
-    // either row (the updates were half of an acknowledgement's B-tree writes).
+    std::int64_t message_id = 0;
+    bool last = false;
     {
       database::statement q(db,
                             "SELECT d.message_id, m.open_deliveries, m.kind FROM outbox_deliveries d JOIN outbox_messages m "
                             "ON m.id = d.message_id WHERE d.id = ? AND d.state = 0");
       q.bind(1, id);
       if (!q.step()) return std::nullopt;  // already final (a replayed result)
-      auto message_id = q.integer(0);
-      if (q.integer(1) == 1 && unobserved(q.text(2), message_id)) {
+      message_id = q.integer(0);
+      last = q.integer(1) == 1;
+      if (last && unobserved(q.text(2), message_id)) {
         q.reset();
-        database::statement del(db, "DELETE FROM outbox_messages WHERE id = ?");  // its deliveries go with it
-        del.bind(1, message_id).run();
+        drop_message(message_id);
         if (stats.pending) --stats.pending;
         return std::nullopt;
       }
     }
-    database::statement up(db,
-                           "UPDATE outbox_deliveries SET state = ?, detail = ?, attempts = attempts + 1, updated_ms = ? "
-                           "WHERE id = ? AND state = 0 RETURNING message_id");
-    up.bind(1, static_cast<std::int64_t>(st)).bind(2, detail).bind(3, now).bind(4, id);
-    if (!up.step()) return std::nullopt;  // already final (a replayed result)
-    auto message_id = up.integer(0);
-    up.run();
-    database::statement msg(db,
-                            "UPDATE outbox_messages SET open_deliveries = open_deliveries - 1 WHERE id = ? "
-                            "RETURNING open_deliveries");
-    msg.bind(1, message_id);
-    if (!msg.step()) return std::nullopt;
-    bool final = msg.integer(0) == 0;
-    msg.run();
+    database::statement up(db, "UPDATE outbox_deliveries SET state = ?, detail = ?, attempts = attempts + 1, updated_ms = ? WHERE id = ?");
+    up.bind(1, static_cast<std::int64_t>(st)).bind(2, detail).bind(3, now).bind(4, id).run();
+    database::statement msg(db, "UPDATE outbox_messages SET open_deliveries = open_deliveries - 1 WHERE id = ?");
+    msg.bind(1, message_id).run();
     if (stats.pending) --stats.pending;
-    if (!final) return std::nullopt;
-    return message_id;  // observed (an unobserved last delivery took the path above)
+    return last ? std::optional(message_id) : std::nullopt;
+  }
+
+  void drop_message(std::int64_t message_id) {
+    database::statement del(db, "DELETE FROM outbox_messages WHERE id = ?");  // its deliveries go with it (cascade)
+    del.bind(1, message_id).run();
   }
 
   bool unobserved(const std::string& kind, std::int64_t message_id) const {
@@ -284,8 +280,7 @@ struct outbox::impl : std::enable_shared_from_this<impl> {
               } else if constexpr (std::is_same_v<T, lease_op>) {
                 wt->value = apply(op, now);
               } else {
-                database::statement del(db, "DELETE FROM outbox_messages WHERE id = ?");
-                del.bind(1, op.message_id).run();
+                drop_message(op.message_id);
               }
             },
             w);

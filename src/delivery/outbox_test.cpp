@@ -57,6 +57,12 @@ void run(asio::io_context& ioc, asio::awaitable<void> op) {
   f.get();
 }
 
+std::int64_t count(database& db, const char* sql) {  // the first column of the one row
+  database::statement q(db, sql);
+  EXPECT_TRUE(q.step());
+  return q.integer(0);
+}
+
 bool run_until(asio::io_context& ioc, const std::function<bool()>& done, seconds limit = seconds{20}) {
   ioc.restart();
   auto deadline = steady_clock::now() + limit;
@@ -79,17 +85,12 @@ TEST(Outbox, AMessageNobodyObservesIsDroppedInTheCommitThatMakesItFinal) {
   ASSERT_EQ(due.size(), 2u);
   run(ioc, box.record({outbox_result::delivered(due[0].delivery_id, "e1"), outbox_result::delivered(due[1].delivery_id, "e2")}));
   EXPECT_EQ(finalised, (std::vector<std::string>{"sentiment"}));
-  auto count = [&](const char* sql) {
-    database::statement q(db, sql);
-    EXPECT_TRUE(q.step());
-    return q.integer(0);
-  };
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE kind = 'lifecycle'"), 0) << "gone with its last result";
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE kind = 'sentiment'"), 1) << "kept until the finaliser ran";
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_messages WHERE kind = 'lifecycle'"), 0) << "gone with its last result";
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_messages WHERE kind = 'sentiment'"), 1) << "kept until the finaliser ran";
   ioc.restart();
   ioc.poll();  // the forget write
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_deliveries"), 0);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_messages"), 0);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_deliveries"), 0);
   EXPECT_EQ(box.stats().pending, 0u);
 }
 
@@ -101,24 +102,19 @@ TEST(Outbox, AnUnobservedMessageGoesWithItsLastDeliveryDeliveredOrDeadLettered) 
   outbox box(ioc.get_executor(), db, {});
   box.on_final([](const final_message&) { ADD_FAILURE() << "nobody observes lifecycle"; });
   box.observes([](const std::string& kind, std::int64_t) { return kind != "lifecycle"; });
-  auto count = [&](const char* sql) {
-    database::statement q(db, sql);
-    EXPECT_TRUE(q.step());
-    return q.integer(0);
-  };
   run(ioc, box.accept(msg(1, "lifecycle"), {"bus", "crm"}));
   auto bus = box.due("bus", now_ms(), 10, {});
   auto crm = box.due("crm", now_ms(), 10, {});
   ASSERT_EQ(bus.size(), 1u);
   ASSERT_EQ(crm.size(), 1u);
   run(ioc, box.record({outbox_result::delivered(bus[0].delivery_id, "e1")}));
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 1) << "the CRM has not finished";
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_messages"), 1) << "the CRM has not finished";
   EXPECT_EQ(box.stats().pending, 1u);
   EXPECT_EQ(box.stats().oldest_pending_ms > 0, true);
   run(ioc, box.record({outbox_result::dead(crm[0].delivery_id, {error_kind::client, 400, "HTTP400", "bad request"})}));
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_deliveries"), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters WHERE sink = 'crm' AND code = 'HTTP400'"), 1);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_messages"), 0);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outbox_deliveries"), 0);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM dead_letters WHERE sink = 'crm' AND code = 'HTTP400'"), 1);
   EXPECT_EQ(box.stats().pending, 0u);
   EXPECT_EQ(box.stats().oldest_pending_ms, 0);
   run(ioc, box.record({outbox_result::delivered(bus[0].delivery_id, "again")}));  // a replayed result: nothing to close
